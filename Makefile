@@ -1,0 +1,34 @@
+# `make run` and `make test` set everything up on a fresh machine: the virtual
+# environment, the Python packages, and (for the peer tests) the npm packages.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint venv clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	FEDI_DOMAIN=$${FEDI_DOMAIN:-localhost:$(PORT)} FEDI_SCHEME=$${FEDI_SCHEME:-http} \
+		$(BIN)/python server.py serve --host $(HOST) --port $(PORT) --init-admin
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,48 @@
+"""Fan-out on write: putting a new status into the home feeds of the local accounts that should see it."""
+
+from __future__ import annotations
+
+from core.events import publish
+from core.relations import ignoring, local_follower_ids
+from models.accounts import Account
+from models.interactions import HomeFeedEntry
+from models.statuses import Mention, Status
+
+
+async def fan_out(status: Status, author: Account, boosted_author_id: int | None = None) -> list[int]:
+    """Add `status` to the home feed of everyone local who should see it; returns their ids."""
+    recipients: set[int] = set()
+    if status.visibility != "direct":
+        recipients.update(await local_follower_ids(author.id, reblogs_only=status.reblog_id is not None))
+    if status.visibility in ("private", "direct"):
+        mentioned = await Mention.filter(status_id=status.id, account__domain="").values_list("account_id", flat=True)
+        recipients.update(mentioned)
+    if author.local:
+        recipients.add(author.id)
+    authors = [author.id] + ([boosted_author_id] if boosted_author_id else [])
+    recipients -= await ignoring(recipients - {author.id}, authors)
+    if recipients:
+        await HomeFeedEntry.bulk_create(
+            [HomeFeedEntry(account_id=r, status_id=status.id) for r in recipients], ignore_conflicts=True
+        )
+        await publish("update", status.id, sorted(recipients))
+    return sorted(recipients)
+
+
+async def add_to_feed(account_id: int, author_id: int, limit: int = 40) -> None:
+    """After a new follow: the newest public posts of the followed account appear in the follower's feed."""
+    ids = (
+        await Status.filter(account_id=author_id, visibility__in=("public", "unlisted", "private"))
+        .order_by("-id")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
+    await HomeFeedEntry.bulk_create(
+        [HomeFeedEntry(account_id=account_id, status_id=i) for i in ids], ignore_conflicts=True
+    )
+
+
+async def remove_author_from_feed(account_id: int, author_id: int) -> None:
+    """After an unfollow or block: the author's posts leave the home feed."""
+    ids = await Status.filter(account_id=author_id).values_list("id", flat=True)
+    await HomeFeedEntry.filter(account_id=account_id, status_id__in=list(ids)).delete()

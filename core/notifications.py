@@ -1,0 +1,23 @@
+"""Notifications for local accounts, with Mastodon's rules about who is not notified."""
+
+from __future__ import annotations
+
+from core.events import publish
+from core.relations import ignoring
+from models.accounts import Account
+from models.interactions import Notification
+from models.statuses import Status
+
+
+async def notify(recipient: Account, from_account: Account, kind: str, status: Status | None = None) -> None:
+    if not recipient.local or recipient.id == from_account.id:
+        return
+    if await ignoring([recipient.id], [from_account.id]):
+        return
+    if kind in ("favourite", "reblog", "follow", "follow_request") and await Notification.exists(
+        account_id=recipient.id, from_account_id=from_account.id, type=kind, status_id=status.id if status else None
+    ):
+        return  # the same like or boost undone and done again notifies once
+    notification = Notification(account=recipient, from_account=from_account, type=kind, status=status)
+    await notification.save()
+    await publish("notification", notification.id, [recipient.id])

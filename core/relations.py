@@ -1,0 +1,42 @@
+"""Queries about who relates to whom, shared by feeds, notifications and visibility checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tortoise.expressions import Q
+
+from models.relationships import Block, Follow, Mute
+
+
+async def local_follower_ids(account_id: int, reblogs_only: bool = False) -> list[int]:
+    query = Follow.filter(target_account_id=account_id, account__domain="")
+    if reblogs_only:
+        query = query.filter(show_reblogs=True)
+    return list(await query.values_list("account_id", flat=True))
+
+
+async def ignoring(viewer_ids: Iterable[int], author_ids: Iterable[int]) -> set[int]:
+    """Those of `viewer_ids` who block or mute any of `author_ids`, or whom they block."""
+    viewers, authors = list(viewer_ids), list(author_ids)
+    if not viewers:
+        return set()
+    blocked = await Block.filter(
+        Q(account_id__in=viewers, target_account_id__in=authors)
+        | Q(account_id__in=authors, target_account_id__in=viewers)
+    ).values_list("account_id", "target_account_id")
+    muted = await Mute.filter(account_id__in=viewers, target_account_id__in=authors).values_list(
+        "account_id", flat=True
+    )
+    found = set(muted)
+    for a, b in blocked:
+        found.add(a if a in viewers else b)
+    return found
+
+
+async def follows(account_id: int, target_id: int) -> bool:
+    return await Follow.exists(account_id=account_id, target_account_id=target_id)
+
+
+async def blocks_either_way(a: int, b: int) -> bool:
+    return await Block.exists(Q(account_id=a, target_account_id=b) | Q(account_id=b, target_account_id=a))

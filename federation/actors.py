@@ -1,0 +1,128 @@
+"""Remote actors: fetched, cached as Accounts, refreshed when stale or when their key changed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from federation import urls
+from federation.errors import FetchError
+from federation.fetch import fetch_json
+from federation.keys import generate_key_pair
+from federation.parse import actor_fields, id_of, types_of
+from federation.policy import host_of
+from federation.signing_auth import HttpSignatureAuth
+from models.accounts import Account
+from models.base import utcnow
+from node import Node
+
+ACTOR_TYPES = {"Person", "Service", "Group", "Application", "Organization"}
+STALE_AFTER = timedelta(days=1)
+
+
+def signer_for(account: Account) -> HttpSignatureAuth:
+    return HttpSignatureAuth(account.key_id, account.private_key_pem)
+
+
+async def instance_actor(node: Node) -> Account:
+    """The node's own Application actor, which signs fetches that act for nobody in particular."""
+    base = node.settings.base_url
+    account = await Account.get_or_none(username=urls.INSTANCE_ACTOR_USERNAME, domain="")
+    if account is None:
+        private_pem, public_pem = generate_key_pair()
+        account, _ = await Account.get_or_create(
+            username=urls.INSTANCE_ACTOR_USERNAME,
+            domain="",
+            defaults={
+                "actor_type": "Application",
+                "uri": f"{base}/actor",
+                "url": f"{base}/about",
+                "inbox_url": f"{base}/actor/inbox",
+                "shared_inbox_url": urls.shared_inbox(base),
+                "outbox_url": f"{base}/actor/outbox",
+                "key_id": f"{base}/actor#main-key",
+                "public_key_pem": public_pem,
+                "private_key_pem": private_pem,
+                "discoverable": False,
+                "bot": True,
+                "locked": True,
+            },
+        )
+    return account
+
+
+async def fetch_document(node: Node, url: str) -> dict[str, Any]:
+    return await fetch_json(node, url, signer_for(await instance_actor(node)))
+
+
+async def store_actor(document: dict[str, Any], fetched_from: str) -> Account:
+    """Create or update the Account for an actor document fetched from `fetched_from`."""
+    if not types_of(document) & ACTOR_TYPES or not isinstance(document.get("id"), str):
+        raise FetchError(f"{fetched_from} is not an actor")
+    values = actor_fields(document)
+    domain = host_of(values["uri"])
+    if not values["username"] or not values["inbox_url"]:
+        raise FetchError(f"actor {values['uri']} has no preferredUsername or inbox")
+    created_at = values.pop("created_at") or utcnow()
+    values.update(domain=domain, fetched_at=utcnow(), updated_at=utcnow())
+    account = await Account.get_or_none(uri=values["uri"])
+    if account is None:
+        # Someone else may hold this handle already (an account that moved or was re-created).
+        clash = await Account.get_or_none(username=values["username"], domain=domain)
+        if clash is not None:
+            clash.username = f"{clash.username}~{clash.id}"
+            await clash.save(update_fields=["username"])
+        account = Account(created_at=created_at, **values)
+        await account.save()
+    else:
+        for name, value in values.items():
+            setattr(account, name, value)
+        await account.save()
+    return account
+
+
+async def fetch_actor(node: Node, uri: str, refresh: bool = False) -> Account:
+    """The Account for an actor id: from the cache while fresh, else fetched (stale beats nothing)."""
+    account = await Account.get_or_none(uri=uri)
+    if account is not None and (account.local or (not refresh and not _stale(account))):
+        return account
+    if account is None and host_of(uri) == node.settings.domain:
+        raise FetchError(f"no local actor {uri}")
+    try:
+        return await store_actor(await fetch_document(node, uri), uri)
+    except FetchError:
+        if account is not None:
+            return account
+        raise
+
+
+def _stale(account: Account) -> bool:
+    return account.fetched_at is None or utcnow() - account.fetched_at > STALE_AFTER
+
+
+async def account_for_key(node: Node, key_id: str, refresh: bool = False) -> Account:
+    """The actor owning `key_id`; re-fetched when `refresh` (the key may have been rotated).
+
+    Handles both key id styles: a fragment of the actor (`…/users/a#main-key`, Mastodon) and
+    a document of its own (`…/users/a/main-key`, which names its `owner`).
+    """
+    if not refresh:
+        account = await Account.get_or_none(key_id=key_id)
+        if account is not None:
+            return account
+    if host_of(key_id) == node.settings.domain:
+        account = await Account.get_or_none(key_id=key_id, domain="")
+        if account is None:
+            raise FetchError(f"no local key {key_id}")
+        return account
+    document = await fetch_document(node, key_id.split("#", 1)[0])
+    if types_of(document) & ACTOR_TYPES:
+        account = await store_actor(document, key_id)
+    else:
+        owner = id_of(document.get("owner"))
+        if not owner or host_of(owner) != host_of(key_id):
+            raise FetchError(f"key {key_id} names no owner on its own host")
+        account = await store_actor(await fetch_document(node, owner), owner)
+    if account.key_id != key_id:
+        raise FetchError(f"actor {account.uri} does not publish the key {key_id}")
+    return account

@@ -1,0 +1,146 @@
+"""Remote posts: a Note (or Article, Page, Question) from another node stored as a Status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.counters import bump
+from core.feeds import fan_out
+from core.html import sanitize
+from core.notifications import notify
+from federation.actors import fetch_actor, fetch_document
+from federation.errors import FetchError
+from federation.parse import (
+    attachments_of,
+    id_of,
+    ids_of,
+    parse_datetime,
+    tags_of,
+    text_of,
+    types_of,
+    visibility_of,
+)
+from federation.policy import host_of
+from models.accounts import Account
+from models.base import utcnow
+from models.ids import new_id
+from models.statuses import MediaAttachment, Mention, Status, StatusEdit, StatusTag, Tag
+from node import Node
+
+NOTE_TYPES = {"Note", "Article", "Page", "Question"}
+MAX_ANCESTORS = 8
+
+
+async def fetch_note(node: Node, uri: str, depth: int = 0) -> Status:
+    """The Status for a post's id: known already, or fetched from its node (with its author)."""
+    existing = await Status.get_or_none(uri=uri)
+    if existing is not None:
+        return existing
+    document = await fetch_document(node, uri)
+    if not types_of(document) & NOTE_TYPES:
+        raise FetchError(f"{uri} is not a post")
+    author_uri = id_of(document.get("attributedTo"))
+    if not author_uri or host_of(author_uri) != host_of(uri):
+        raise FetchError(f"{uri} is not attributed to an actor on its own host")
+    author = await fetch_actor(node, author_uri)
+    return await store_note(node, document, author, depth=depth + 1)
+
+
+async def store_note(node: Node, document: dict[str, Any], author: Account, depth: int = 0) -> Status:
+    """Create the Status for a Note, or return the one we already have. Notifies and fans out."""
+    uri = document["id"]
+    existing = await Status.get_or_none(uri=uri)
+    if existing is not None:
+        return existing
+    to, cc = ids_of(document.get("to")), ids_of(document.get("cc"))
+    parent: Status | None = None
+    parent_uri = id_of(document.get("inReplyTo"))
+    if parent_uri:
+        parent = await Status.get_or_none(uri=parent_uri)
+        if parent is None and depth < MAX_ANCESTORS:
+            try:
+                parent = await fetch_note(node, parent_uri, depth)
+            except FetchError:
+                parent = None  # the thread stays incomplete; the reply is still shown
+    published = parse_datetime(document.get("published")) or utcnow()
+    status = Status(
+        id=new_id(min(published, utcnow())),
+        uri=uri,
+        url=id_of(document.get("url")) or uri,
+        account=author,
+        local=False,
+        in_reply_to=parent,
+        in_reply_to_uri=parent_uri,
+        in_reply_to_account_id=parent.account_id if parent else None,
+        content=sanitize(text_of(document.get("content")) or text_of(document.get("contentMap"))),
+        spoiler_text=text_of(document.get("summary"))[:1000],
+        sensitive=bool(document.get("sensitive", False)),
+        visibility=visibility_of(to, cc, author.followers_url),
+        language=_language(document),
+        conversation_uri=id_of(document.get("conversation")) or id_of(document.get("context")),
+        created_at=published,
+        to_json=to,
+        cc_json=cc,
+    )
+    await status.save()
+    mentioned = await _link_mentions_and_tags(status, document)
+    await _store_attachments(status, author, document)
+    await bump(Account, author.id, "statuses_count", last_status_at=published)
+    if parent is not None:
+        await bump(Status, parent.id, "replies_count")
+    await fan_out(status, author)
+    for account in mentioned:
+        await notify(account, author, "mention", status)
+    return status
+
+
+async def update_note(status: Status, document: dict[str, Any]) -> None:
+    """Apply an edit received in an Update, keeping the earlier version in the history."""
+    if not await StatusEdit.exists(status_id=status.id):
+        await StatusEdit.create(
+            status=status,
+            content=status.content,
+            spoiler_text=status.spoiler_text,
+            sensitive=status.sensitive,
+            created_at=status.created_at,
+        )
+    status.content = sanitize(text_of(document.get("content")) or text_of(document.get("contentMap")))
+    status.spoiler_text = text_of(document.get("summary"))[:1000]
+    status.sensitive = bool(document.get("sensitive", False))
+    status.edited_at = parse_datetime(document.get("updated")) or utcnow()
+    await status.save()
+    await StatusEdit.create(
+        status=status,
+        content=status.content,
+        spoiler_text=status.spoiler_text,
+        sensitive=status.sensitive,
+        created_at=status.edited_at,
+    )
+    await StatusTag.filter(status_id=status.id).delete()
+    await MediaAttachment.filter(status_id=status.id).delete()
+    await _link_mentions_and_tags(status, document)
+    await _store_attachments(status, await status.account, document)
+
+
+def _language(document: dict[str, Any]) -> str | None:
+    content_map = document.get("contentMap")
+    if isinstance(content_map, dict) and content_map:
+        language = next(iter(content_map))
+        return language[:16] if language != "und" else None
+    return None
+
+
+async def _link_mentions_and_tags(status: Status, document: dict[str, Any]) -> list[Account]:
+    """Mentions of accounts we know (local ones always) and hashtags; returns the local mentioned."""
+    mention_uris, hashtags = tags_of(document)
+    accounts = await Account.filter(uri__in=mention_uris) if mention_uris else []
+    await Mention.bulk_create([Mention(status_id=status.id, account_id=a.id) for a in accounts], ignore_conflicts=True)
+    for name in dict.fromkeys(hashtags):
+        tag, _ = await Tag.get_or_create(name=name, defaults={"display_name": name})
+        await StatusTag.get_or_create(status_id=status.id, tag_id=tag.id)
+    return [a for a in accounts if a.local]
+
+
+async def _store_attachments(status: Status, author: Account, document: dict[str, Any]) -> None:
+    for values in attachments_of(document)[:8]:
+        await MediaAttachment(account=author, status=status, **values).save()

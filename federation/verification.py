@@ -1,0 +1,55 @@
+"""Verifying signed requests from other nodes: the pure checks plus the key lookup they need."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from federation.errors import FetchError, SignatureError
+from federation.signatures import check_request, verify_signature
+
+
+@dataclass(frozen=True)
+class SignedBy:
+    """Whom a verified request came from."""
+
+    key_id: str
+    actor_uri: str
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    owner_uri: str
+    pem: str
+
+
+KeyLookup = Callable[[str, bool], Awaitable[PublicKey]]
+
+
+async def verify_request(
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    lookup_key: KeyLookup,
+    now: datetime | None = None,
+    max_age: int | None = None,
+) -> SignedBy:
+    """Raise SignatureError unless the request carries a valid signature.
+
+    `lookup_key(key_id, refresh)` returns the key; on a failed check it is asked once more
+    with refresh=True, because the sender may have rotated its key since we cached it.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    kwargs = {"max_age": max_age} if max_age else {}
+    params, text = check_request(method, path, lowered, body, now=now, **kwargs)
+    try:
+        key = await lookup_key(params.key_id, False)
+        if not verify_signature(params, text, key.pem):
+            key = await lookup_key(params.key_id, True)
+            if not verify_signature(params, text, key.pem):
+                raise SignatureError("signature does not verify")
+    except FetchError as exc:
+        raise SignatureError(f"the signing key could not be fetched: {exc}") from exc
+    return SignedBy(params.key_id, key.owner_uri)

@@ -1,0 +1,87 @@
+"""The personal and shared inboxes: verify, store, answer 202. Applying happens in the worker."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from core.accounts import local_account
+from federation.authentication import key_id_of, verify_signed_request
+from federation.errors import SignatureError
+from federation.parse import id_of
+from federation.policy import host_of
+from models.accounts import Account
+from models.queues import InboxItem
+from node import Node
+
+MAX_BODY = 1 << 20
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def receive(request: Request) -> Response:
+    node: Node = request.app.state.node
+    recipient = None
+    if "username" in request.path_params:
+        recipient = await local_account(request.path_params["username"])
+        if recipient is None:
+            return _error(404, "Record not found")
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return _error(413, "Activity too large")
+    try:
+        activity = json.loads(body)
+    except ValueError:
+        return _error(400, "Body is not JSON")
+    if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
+        return _error(400, "Body is not an activity")
+    actor_uri = id_of(activity.get("actor"))
+    if not actor_uri:
+        return _error(400, "Activity has no actor")
+
+    key_id = key_id_of(request.headers)
+    key_host = host_of(key_id) if key_id else host_of(actor_uri)
+    if not node.policy.allows(host_of(actor_uri)) or not node.policy.allows(key_host):
+        return _error(403, "This node does not federate with your domain")
+
+    if activity["type"] == "Delete" and id_of(activity.get("object")) == actor_uri:
+        if not await Account.exists(uri=actor_uri):
+            # A deleted actor we never knew: its key is gone too, so the signature cannot be
+            # checked, and there is nothing to delete (Mastodon answers 202 the same way).
+            return Response(status_code=202)
+
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    try:
+        signed_by = await verify_signed_request(node, request.method, path, request.headers, body)
+    except SignatureError as exc:
+        return _error(401, str(exc))
+    # Only the actor itself may speak for it (Mastodon: "Request signature does not match actor").
+    if signed_by.actor_uri != actor_uri:
+        return _error(401, "The signature's key does not belong to the activity's actor")
+
+    activity_id = activity.get("id") if isinstance(activity.get("id"), str) else None
+    if activity_id and host_of(activity_id) != host_of(actor_uri):
+        return _error(401, "The activity's id is not on its actor's host")
+    if activity_id is None:
+        # Transient activities (some servers send Delete without an id): key them by content.
+        activity_id = f"urn:sha256:{hashlib.sha256(body).hexdigest()}"
+    if not await InboxItem.exists(activity_id=activity_id):
+        await InboxItem.get_or_create(
+            activity_id=activity_id,
+            defaults={"actor_uri": actor_uri, "recipient": recipient, "body": body.decode()},
+        )
+        node.wake_inbox()
+    return Response(status_code=202)
+
+
+routes = [
+    Route("/inbox", receive, methods=["POST"]),
+    Route("/users/{username}/inbox", receive, methods=["POST"]),
+    Route("/actor/inbox", receive, methods=["POST"]),
+]

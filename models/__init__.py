@@ -1,0 +1,12 @@
+"""Tortoise ORM models, one module per aggregate. They know nothing of HTTP or JSON shapes."""
+
+from __future__ import annotations
+
+MODEL_MODULES = [
+    "models.accounts",
+    "models.statuses",
+    "models.relationships",
+    "models.interactions",
+    "models.oauth",
+    "models.queues",
+]

@@ -1,0 +1,49 @@
+"""The running node: its settings and the shared services every layer is handed.
+
+One Node per app, built by server.create_app; nothing here is global.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import httpx
+
+from federation.policy import DomainPolicy
+from settings import Settings
+
+USER_AGENT = "Flurfunk/0.1.0 (+https://github.com/flurfunk)"
+
+
+@dataclass
+class Node:
+    settings: Settings
+    policy: DomainPolicy
+    http: httpx.AsyncClient
+    # Set when deliveries or inbox items are queued, so the in-process workers wake at once.
+    delivery_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    inbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    def create(cls, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> Node:
+        http = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(10.0, connect=5.0),
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        )
+        return cls(settings=settings, policy=DomainPolicy.from_settings(settings), http=http)
+
+    def url(self, path: str) -> str:
+        return self.settings.base_url + path
+
+    def wake_delivery(self) -> None:
+        self.delivery_ready.set()
+
+    def wake_inbox(self) -> None:
+        self.inbox_ready.set()
+
+    async def close(self) -> None:
+        await self.http.aclose()

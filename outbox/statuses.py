@@ -1,0 +1,224 @@
+"""Posting, editing, deleting and boosting: the local effects and the activities that carry them out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.counters import bump
+from core.feeds import fan_out
+from core.notifications import notify
+from core.statuses import delete_status_everywhere
+from core.text import compose
+from federation import documents, urls
+from federation.delivery import enqueue
+from federation.parse import PUBLIC
+from models.accounts import Account
+from models.base import utcnow
+from models.ids import new_id
+from models.relationships import Follow
+from models.statuses import MediaAttachment, Mention, Status, StatusEdit, StatusTag, Tag
+from node import Node
+from outbox.addressing import follower_inboxes, inbox_of, status_inboxes
+from webfinger.resolve import find_account
+
+
+async def note_document(node: Node, status: Status) -> dict:
+    """The Note for a local status, loading what it needs."""
+    author = await status.account
+    mentioned = list(await Account.filter(mentioned_in__status_id=status.id))
+    hashtags = list(await Tag.filter(status_tags__status_id=status.id).values_list("name", flat=True))
+    media = list(await MediaAttachment.filter(status_id=status.id).order_by("id"))
+    parent_uri = status.in_reply_to_uri
+    return documents.note(status, author, mentioned, hashtags, media, parent_uri, node.settings.base_url)
+
+
+async def _compose(node: Node, text: str):
+    async def resolve(username: str, domain: str | None) -> Account | None:
+        return await find_account(node, username, domain)
+
+    return await compose(text, node.settings.base_url, resolve, lambda t: urls.tag_page(node.settings.base_url, t))
+
+
+async def _set_tags(status: Status, names: Sequence[str]) -> None:
+    await StatusTag.filter(status_id=status.id).delete()
+    for name in names:
+        tag, _ = await Tag.get_or_create(name=name, defaults={"display_name": name})
+        await StatusTag.get_or_create(status_id=status.id, tag_id=tag.id)
+
+
+async def create_status(
+    node: Node,
+    account: Account,
+    text: str,
+    visibility: str = "public",
+    spoiler_text: str = "",
+    sensitive: bool = False,
+    language: str | None = None,
+    in_reply_to: Status | None = None,
+    media: Sequence[MediaAttachment] = (),
+    application_name: str | None = None,
+) -> Status:
+    composed = await _compose(node, text)
+    base = node.settings.base_url
+    status_id = new_id()
+    status = Status(
+        id=status_id,
+        uri=urls.status(base, account.username, status_id),
+        url=urls.status_page(base, account.username, status_id),
+        account=account,
+        local=True,
+        in_reply_to=in_reply_to,
+        in_reply_to_uri=in_reply_to.uri if in_reply_to else None,
+        in_reply_to_account_id=in_reply_to.account_id if in_reply_to else None,
+        content=composed.html,
+        text=text,
+        spoiler_text=spoiler_text,
+        sensitive=sensitive or bool(spoiler_text),
+        visibility=visibility,
+        language=language,
+        conversation_uri=(in_reply_to.conversation_uri if in_reply_to else None) or f"{base}/contexts/{status_id}",
+        application_name=application_name,
+    )
+    await status.save()
+    await Mention.bulk_create([Mention(status_id=status.id, account_id=a.id) for a in composed.mentions])
+    await _set_tags(status, composed.hashtags)
+    for item in media:
+        await MediaAttachment.filter(id=item.id).update(status_id=status.id)
+    await bump(Account, account.id, "statuses_count", last_status_at=status.created_at)
+    if in_reply_to is not None:
+        await bump(Status, in_reply_to.id, "replies_count")
+    await fan_out(status, account)
+    for mentioned in composed.mentions:
+        await notify(mentioned, account, "mention", status)
+    if visibility in ("public", "unlisted", "private"):
+        for follower_id in await Follow.filter(
+            target_account_id=account.id, notify=True, account__domain=""
+        ).values_list("account_id", flat=True):
+            await notify(await Account.get(id=follower_id), account, "status", status)
+    note = await note_document(node, status)
+    activity = documents.activity(
+        "Create", status.uri + "/activity", account, note, note["to"], note["cc"], status.created_at
+    )
+    await enqueue(node, account, activity, await status_inboxes(status, account))
+    return status
+
+
+async def edit_status(
+    node: Node,
+    status: Status,
+    text: str,
+    spoiler_text: str,
+    sensitive: bool,
+    language: str | None,
+    media: Sequence[MediaAttachment] | None = None,
+) -> Status:
+    account = await status.account
+    if not await StatusEdit.exists(status_id=status.id):
+        await StatusEdit.create(
+            status=status,
+            content=status.content,
+            spoiler_text=status.spoiler_text,
+            sensitive=status.sensitive,
+            created_at=status.created_at,
+        )
+    composed = await _compose(node, text)
+    status.text, status.content = text, composed.html
+    status.spoiler_text, status.sensitive = spoiler_text, sensitive or bool(spoiler_text)
+    status.language = language or status.language
+    status.edited_at = utcnow()
+    await status.save()
+    await StatusEdit.create(
+        status=status,
+        content=status.content,
+        spoiler_text=status.spoiler_text,
+        sensitive=status.sensitive,
+        created_at=status.edited_at,
+    )
+    await Mention.bulk_create(
+        [Mention(status_id=status.id, account_id=a.id) for a in composed.mentions], ignore_conflicts=True
+    )
+    await _set_tags(status, composed.hashtags)
+    if media is not None:
+        keep = [m.id for m in media]
+        await MediaAttachment.filter(status_id=status.id).exclude(id__in=keep).update(status_id=None)
+        await MediaAttachment.filter(id__in=keep).update(status_id=status.id)
+    for booster_id in await Status.filter(reblog_id=status.id, account__domain="").values_list("account_id", flat=True):
+        await notify(await Account.get(id=booster_id), account, "update", status)
+    note = await note_document(node, status)
+    activity = documents.activity(
+        "Update",
+        f"{status.uri}#updates/{int(status.edited_at.timestamp())}",
+        account,
+        note,
+        note["to"],
+        note["cc"],
+        status.edited_at,
+    )
+    await enqueue(node, account, activity, await status_inboxes(status, account))
+    return status
+
+
+async def delete_status(node: Node, status: Status) -> None:
+    account = await status.account
+    if status.reblog_id:
+        await unreblog(node, account, await status.reblog)
+        return
+    inboxes = await status_inboxes(status, account)
+    note = await note_document(node, status)
+    activity = documents.activity(
+        "Delete", status.uri + "#delete", account, documents.tombstone(status.uri), note["to"], note["cc"]
+    )
+    await delete_status_everywhere(status)
+    await enqueue(node, account, activity, inboxes)
+
+
+async def reblog(node: Node, account: Account, original: Status, visibility: str = "public") -> Status:
+    existing = await Status.get_or_none(account_id=account.id, reblog_id=original.id)
+    if existing is not None:
+        return existing
+    base = node.settings.base_url
+    boost_id = new_id()
+    boost = Status(
+        id=boost_id,
+        uri=urls.status(base, account.username, boost_id) + "/activity",
+        url=urls.status_page(base, account.username, boost_id),
+        account=account,
+        local=True,
+        reblog=original,
+        visibility=visibility if visibility in ("public", "unlisted", "private") else "public",
+    )
+    await boost.save()
+    await bump(Status, original.id, "reblogs_count")
+    author = await original.account
+    await fan_out(boost, account, boosted_author_id=author.id)
+    await notify(author, account, "reblog", original)
+    to, cc = _boost_addressing(boost, account, author)
+    activity = documents.activity("Announce", boost.uri, account, original.uri, to, cc, boost.created_at)
+    inboxes = await follower_inboxes(account)
+    if not author.local:
+        inboxes.add(inbox_of(author))
+    await enqueue(node, account, activity, inboxes)
+    return boost
+
+
+def _boost_addressing(boost: Status, account: Account, author: Account) -> tuple[list[str], list[str]]:
+    if boost.visibility == "public":
+        return [PUBLIC], [author.uri, account.followers_url]
+    if boost.visibility == "unlisted":
+        return [account.followers_url], [PUBLIC, author.uri]
+    return [account.followers_url], [author.uri]
+
+
+async def unreblog(node: Node, account: Account, original: Status) -> None:
+    boost = await Status.get_or_none(account_id=account.id, reblog_id=original.id)
+    if boost is None:
+        return
+    author = await original.account
+    to, cc = _boost_addressing(boost, account, author)
+    announce = documents.activity("Announce", boost.uri, account, original.uri, to, cc, boost.created_at)
+    undo = documents.activity("Undo", boost.uri + "#undo", account, announce, to, cc)
+    inboxes = await follower_inboxes(account)
+    if not author.local:
+        inboxes.add(inbox_of(author))
+    await delete_status_everywhere(boost)
+    await enqueue(node, account, undo, inboxes)

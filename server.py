@@ -1,0 +1,207 @@
+"""Builds the Flurfunk app (create_app) and the command line.
+
+    python server.py serve [--host H] [--port P]
+    python server.py user add NAME --password PW [--email E] [--display-name N] [--admin]
+    python server.py token NAME
+
+Nothing runs at import: create_app(settings) returns a new app, so two apps with
+different settings can be built in one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import secrets
+import sys
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+import api
+import oauth.routes
+from core.registration import RegistrationError, create_local_account
+from federation.actors import instance_actor
+from inbox.routes import routes as inbox_routes
+from models.accounts import Account, User
+from models.db import close_database, open_database
+from node import Node
+from oauth.tokens import cli_application, issue_token
+from outbox.routes import routes as outbox_routes
+from settings import Settings, SettingsError
+from web import pages
+from webfinger.routes import routes as webfinger_routes
+from workers import run_workers
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+log = logging.getLogger("flurfunk")
+
+
+def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    """The ASGI app for one node. `transport` replaces the network for in-process tests."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+        await open_database(settings.database_url)
+        node = Node.create(settings, transport)
+        app.state.node = node
+        await instance_actor(node)
+        stop = asyncio.Event()
+        worker = asyncio.create_task(run_workers(node, stop)) if settings.run_workers else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            await node.close()
+            await close_database()
+
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    routes = [
+        *webfinger_routes,
+        *inbox_routes,
+        *outbox_routes,
+        *oauth.routes.routes,
+        *api.routes,
+        Route("/@{username}", pages.profile_by_handle, methods=["GET"]),
+        Route("/@{username}/{status_id}", pages.status_by_handle, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
+        Mount("/media", StaticFiles(directory=str(settings.media_dir), check_dir=False), name="media"),
+    ]
+    middleware: list[Middleware] = list(api.middleware)
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+# ---- command line -------------------------------------------------------------------------
+
+
+async def _with_database(settings: Settings, work):
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await open_database(settings.database_url)
+    try:
+        return await work()
+    finally:
+        await close_database()
+
+
+def _cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
+    async def work() -> int:
+        try:
+            account = await create_local_account(
+                settings.base_url, args.name, args.password, args.email or "", args.display_name or "", args.admin
+            )
+        except RegistrationError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"created {account.username}@{settings.domain}" + (" (admin)" if args.admin else ""))
+        return 0
+
+    return asyncio.run(_with_database(settings, work))
+
+
+def _cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    async def work() -> int:
+        account = await Account.filter(username__iexact=args.name, domain="", actor_type="Person").first()
+        if account is None:
+            print(
+                f"error: no user named {args.name!r}; create one with: python server.py user add NAME --password PW",
+                file=sys.stderr,
+            )
+            return 1
+        token = await issue_token(account, await cli_application(), "read write follow push")
+        print(token.token)
+        return 0
+
+    return asyncio.run(_with_database(settings, work))
+
+
+def _first_run_admin(settings: Settings) -> None:
+    """For `make run`: on a node with nobody yet, create an admin and say how to log in."""
+
+    async def work() -> None:
+        if await User.all().exists():
+            return
+        password = secrets.token_urlsafe(12)
+        await create_local_account(settings.base_url, "admin", password, admin=True, display_name="Administrator")
+        print(
+            "\n"
+            "  First start: created the administrator account\n"
+            f"    user name: admin      password: {password}\n"
+            f"  Point any Mastodon app (Tusky, Elk, Phanpy, toot, Mastodon.py) at {settings.base_url}\n"
+            "  and log in with that user name (or the e-mail-less login 'admin') and password.\n"
+            f"  Or get a token for scripts:  python server.py token admin\n"
+            "  Add people:  python server.py user add NAME --password PW\n",
+            flush=True,
+        )
+
+    asyncio.run(_with_database(settings, work))
+
+
+def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.init_admin:
+        _first_run_admin(settings)
+    print(
+        f"Flurfunk node {settings.domain} listening on http://{args.host}:{args.port} ({settings.base_url})", flush=True
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        proxy_headers=True,
+        server_header=False,
+    )
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="server.py", description="A Flurfunk node.")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web app and the delivery and inbox workers")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--init-admin", action="store_true", help="create an admin account if the node has no users")
+    serve.set_defaults(run=_cmd_serve)
+
+    user = commands.add_parser("user", help="manage local accounts").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add", help="create a local account with its key pair")
+    add.add_argument("name")
+    add.add_argument("--password", required=True)
+    add.add_argument("--email")
+    add.add_argument("--display-name")
+    add.add_argument("--admin", action="store_true")
+    add.set_defaults(run=_cmd_user_add)
+
+    token = commands.add_parser("token", help="print a new access token (read write follow push) for a user")
+    token.add_argument("name")
+    token.set_defaults(run=_cmd_token)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return args.run(settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

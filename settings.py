@@ -1,0 +1,68 @@
+"""Immutable node settings, read from FEDI_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(Exception):
+    """A FEDI_* variable has a value the node cannot run with."""
+
+
+def _domains(value: str) -> frozenset[str]:
+    return frozenset(d.strip().lower() for d in value.split(",") if d.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    domain: str = "localhost:8000"
+    scheme: str = "https"
+    data_dir: Path = Path("./data")
+    db_url: str = ""
+    federation: str = "open"
+    allowed_domains: frozenset[str] = field(default_factory=frozenset)
+    blocked_domains: frozenset[str] = field(default_factory=frozenset)
+    # Runs the delivery and inbox workers inside the web process (serve does; tests may not).
+    run_workers: bool = True
+    # Only loopback tests turn this off: lets a node fetch from 127.0.0.1 without TLS checks.
+    signature_max_age: int = 12 * 3600
+    instance_title: str = "Flurfunk"
+    max_toot_chars: int = 500
+
+    def __post_init__(self) -> None:
+        if self.scheme not in ("http", "https"):
+            raise SettingsError(f"FEDI_SCHEME must be http or https, not {self.scheme!r}")
+        if self.federation not in ("open", "allowlist"):
+            raise SettingsError(f"FEDI_FEDERATION must be open or allowlist, not {self.federation!r}")
+        if not self.domain or "/" in self.domain:
+            raise SettingsError(f"FEDI_DOMAIN must be a host name with an optional port, not {self.domain!r}")
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.scheme}://{self.domain}"
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite://{(self.data_dir / 'flurfunk.sqlite3').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, object] = {
+            "domain": env.get("FEDI_DOMAIN", "localhost:8000").strip().lower(),
+            "scheme": env.get("FEDI_SCHEME", "https").strip().lower(),
+            "data_dir": Path(env.get("FEDI_DATA_DIR", "./data")),
+            "db_url": env.get("FEDI_DB", ""),
+            "federation": env.get("FEDI_FEDERATION", "open").strip().lower(),
+            "allowed_domains": _domains(env.get("FEDI_ALLOWED_DOMAINS", "")),
+            "blocked_domains": _domains(env.get("FEDI_BLOCKED_DOMAINS", "")),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""HTML pages for people with a browser: profiles, posts, the login and consent page."""

@@ -1,0 +1,1 @@
+"""WebFinger, host-meta and NodeInfo: how nodes and people are found."""

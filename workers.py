@@ -1,0 +1,45 @@
+"""The background loops that send deliveries and apply received activities.
+
+`serve` runs them inside the web process. Each wakes at once when work is queued in the
+same process (Node.wake_delivery / wake_inbox) and otherwise polls, so that work queued by
+other processes is found too. Deliveries and inbox processing run apart, so a slow remote
+inbox never delays applying what arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from federation.delivery import deliver_due
+from inbox.processing import process_due
+from node import Node
+
+log = logging.getLogger("flurfunk.worker")
+POLL_SECONDS = 1.0
+
+
+async def run_workers(node: Node, stop: asyncio.Event) -> None:
+    await asyncio.gather(
+        _loop(node, stop, process_due, node.inbox_ready),
+        _loop(node, stop, deliver_due, node.delivery_ready),
+    )
+
+
+async def _loop(node: Node, stop: asyncio.Event, work: Callable[[Node], Awaitable[int]], ready: asyncio.Event) -> None:
+    while not stop.is_set():
+        ready.clear()
+        try:
+            done = await work(node)
+        except Exception:  # keep the worker alive; the rows say what went wrong
+            log.exception("worker pass failed")
+            done = 0
+        if done:
+            continue
+        waiters = [asyncio.ensure_future(ready.wait()), asyncio.ensure_future(stop.wait())]
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait(waiters, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
