@@ -25,8 +25,10 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-import api
 import oauth.routes
+from api.app import exception_handlers as api_exception_handlers
+from api.app import middleware as api_middleware
+from api.app import routes as api_routes
 from core.registration import RegistrationError, create_local_account
 from federation.actors import instance_actor
 from inbox.routes import routes as inbox_routes
@@ -72,14 +74,16 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         *inbox_routes,
         *outbox_routes,
         *oauth.routes.routes,
-        *api.routes,
+        *api_routes,
         Route("/@{username}", pages.profile_by_handle, methods=["GET"]),
         Route("/@{username}/{status_id}", pages.status_by_handle, methods=["GET"]),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
         Mount("/media", StaticFiles(directory=str(settings.media_dir), check_dir=False), name="media"),
     ]
-    middleware: list[Middleware] = list(api.middleware)
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    middleware: list[Middleware] = list(api_middleware)
+    return Starlette(
+        routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers=dict(api_exception_handlers)
+    )
 
 
 # ---- command line -------------------------------------------------------------------------

@@ -1,7 +1,4 @@
-"""The Mastodon client API. `routes` and `middleware` are mounted by server.create_app."""
+"""The Mastodon client API: one module per resource, serialisers apart (api/serializers).
 
-from __future__ import annotations
-
-from api.app import middleware, routes
-
-__all__ = ["routes", "middleware"]
+`routes`, `middleware` and `exception_handlers` are mounted by server.create_app.
+"""

@@ -4,9 +4,30 @@ from __future__ import annotations
 
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
 
-routes: list[BaseRoute] = []
+from api import accounts, instance, notifications, search, statuses, timelines
+from api.errors import APIError, handle_api_error
+
+
+async def unknown_endpoint(request: Request) -> JSONResponse:
+    return JSONResponse({"error": "Record not found"}, status_code=404)
+
+
+routes: list[BaseRoute] = [
+    *instance.routes,
+    *accounts.routes,
+    *statuses.routes,
+    *timelines.routes,
+    *notifications.routes,
+    *search.routes,
+    # Anything else under /api answers like Mastodon does for an unknown path: JSON, not HTML.
+    Route("/api/{rest:path}", unknown_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+]
+
+exception_handlers = {APIError: handle_api_error}
 
 middleware = [
     Middleware(

@@ -1,0 +1,1 @@
+"""Models turned into Mastodon API entities. Kept apart from the models on purpose."""
