@@ -1,0 +1,145 @@
+"""Status entities, built for a whole page at once: a fixed number of queries, never one per status."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from api.serializers.accounts import account_entity
+from api.serializers.common import iso_ms
+from federation import urls
+from models.accounts import Account
+from models.interactions import Bookmark, Favourite, Pin
+from models.relationships import Mute
+from models.statuses import MediaAttachment, Mention, Status, StatusTag, Tag
+
+
+def media_entity(media: MediaAttachment, base: str) -> dict[str, Any]:
+    url = f"{base}/media/{media.file}" if media.file else media.remote_url
+    preview = f"{base}/media/{media.preview_file}" if media.preview_file else url
+    return {
+        "id": str(media.id),
+        "type": media.type if media.type in ("image", "gifv", "video", "audio") else "unknown",
+        "url": url,
+        "preview_url": preview,
+        "remote_url": media.remote_url or None,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": media.meta or {},
+        "description": media.description or None,
+        "blurhash": media.blurhash,
+    }
+
+
+def tag_entity(tag: Tag, base: str) -> dict[str, Any]:
+    return {"name": tag.name, "url": urls.tag_page(base, tag.name)}
+
+
+class StatusSerializer:
+    """Loads everything a page of statuses needs in a few queries, then builds the entities."""
+
+    def __init__(self, base: str, viewer: Account | None) -> None:
+        self.base = base
+        self.viewer = viewer
+
+    async def many(self, statuses: Sequence[Status]) -> list[dict[str, Any]]:
+        if not statuses:
+            return []
+        originals = [s for s in statuses if s.reblog_id]
+        reblogged = {s.id: s for s in await Status.filter(id__in=[s.reblog_id for s in originals])} if originals else {}
+        everything = list(statuses) + list(reblogged.values())
+        ids = [s.id for s in everything]
+        account_ids = {s.account_id for s in everything}
+
+        mentions = await Mention.filter(status_id__in=ids).values_list("status_id", "account_id")
+        account_ids |= {a for _, a in mentions}
+        accounts = {a.id: a for a in await Account.filter(id__in=list(account_ids))}
+        mentions_by_status: dict[int, list[Account]] = defaultdict(list)
+        for status_id, account_id in mentions:
+            if account_id in accounts:
+                mentions_by_status[status_id].append(accounts[account_id])
+
+        tags_by_status: dict[int, list[Tag]] = defaultdict(list)
+        for link in await StatusTag.filter(status_id__in=ids).prefetch_related("tag"):
+            tags_by_status[link.status_id].append(link.tag)
+        media_by_status: dict[int, list[MediaAttachment]] = defaultdict(list)
+        for media in await MediaAttachment.filter(status_id__in=ids).order_by("id"):
+            media_by_status[media.status_id].append(media)
+
+        mine: dict[str, set[int]] = {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
+        muted: set[int] = set()
+        if self.viewer is not None:
+            vid = self.viewer.id
+            mine["favourited"] = set(
+                await Favourite.filter(account_id=vid, status_id__in=ids).values_list("status_id", flat=True)
+            )
+            mine["bookmarked"] = set(
+                await Bookmark.filter(account_id=vid, status_id__in=ids).values_list("status_id", flat=True)
+            )
+            mine["pinned"] = set(
+                await Pin.filter(account_id=vid, status_id__in=ids).values_list("status_id", flat=True)
+            )
+            mine["reblogged"] = set(
+                await Status.filter(account_id=vid, reblog_id__in=ids).values_list("reblog_id", flat=True)
+            )
+            muted = set(
+                await Mute.filter(account_id=vid, target_account_id__in=list(account_ids)).values_list(
+                    "target_account_id", flat=True
+                )
+            )
+
+        def build(status: Status) -> dict[str, Any]:
+            author = accounts[status.account_id]
+            entity: dict[str, Any] = {
+                "id": str(status.id),
+                "uri": status.uri,
+                "url": status.url or None,
+                "created_at": iso_ms(status.created_at),
+                "account": account_entity(author, self.base),
+                "content": status.content,
+                "text": None,
+                "visibility": status.visibility,
+                "sensitive": status.sensitive,
+                "spoiler_text": status.spoiler_text,
+                "media_attachments": [media_entity(m, self.base) for m in media_by_status.get(status.id, [])],
+                "application": {"name": status.application_name, "website": None} if status.application_name else None,
+                "mentions": [
+                    {"id": str(a.id), "username": a.username, "url": a.url or a.uri, "acct": a.acct()}
+                    for a in mentions_by_status.get(status.id, [])
+                ],
+                "tags": [tag_entity(t, self.base) for t in tags_by_status.get(status.id, [])],
+                "emojis": [],
+                "reblogs_count": status.reblogs_count,
+                "favourites_count": status.favourites_count,
+                "replies_count": status.replies_count,
+                "quotes_count": 0,
+                "in_reply_to_id": str(status.in_reply_to_id) if status.in_reply_to_id else None,
+                "in_reply_to_account_id": str(status.in_reply_to_account_id) if status.in_reply_to_account_id else None,
+                "reblog": None,
+                "poll": None,
+                "card": None,
+                "language": status.language,
+                "edited_at": iso_ms(status.edited_at),
+                "filtered": [],
+            }
+            if self.viewer is not None:
+                entity["favourited"] = status.id in mine["favourited"]
+                entity["reblogged"] = status.id in mine["reblogged"]
+                entity["bookmarked"] = status.id in mine["bookmarked"]
+                entity["muted"] = status.account_id in muted
+                if status.account_id == self.viewer.id:
+                    entity["pinned"] = status.id in mine["pinned"]
+            return entity
+
+        result = []
+        for status in statuses:
+            entity = build(status)
+            if status.reblog_id and status.reblog_id in reblogged:
+                entity["reblog"] = build(reblogged[status.reblog_id])
+                entity["content"] = ""
+            result.append(entity)
+        return result
+
+    async def one(self, status: Status) -> dict[str, Any]:
+        return (await self.many([status]))[0]
