@@ -38,9 +38,7 @@ class NodeProcess:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FEDI_")}
-        env.update(
-            FEDI_DOMAIN=self.domain, FEDI_SCHEME="http", FEDI_DATA_DIR=str(self.data_dir), **self.extra_env
-        )
+        env.update(FEDI_DOMAIN=self.domain, FEDI_SCHEME="http", FEDI_DATA_DIR=str(self.data_dir), **self.extra_env)
         return env
 
     def cli(self, *args: str) -> str:
@@ -57,7 +55,10 @@ class NodeProcess:
         log = open(self.data_dir / "server.log", "ab")
         self.process = subprocess.Popen(
             [sys.executable, "server.py", "serve", "--port", str(self.port), "--log-level", "warning"],
-            cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -7,16 +7,16 @@ async def test_webfinger_finds_a_local_account_by_acct_and_by_actor_url(local_no
     await local_node.user("alice")
     async with local_node.client() as client:
         by_acct = await client.get("/.well-known/webfinger", params={"resource": "acct:alice@flurfunk.test"})
-        by_url = await client.get(
-            "/.well-known/webfinger", params={"resource": "https://flurfunk.test/users/alice"}
-        )
+        by_url = await client.get("/.well-known/webfinger", params={"resource": "https://flurfunk.test/users/alice"})
     assert by_acct.status_code == 200
     assert by_acct.headers["content-type"].startswith("application/jrd+json")
     jrd = by_acct.json()
     assert jrd["subject"] == "acct:alice@flurfunk.test"
     self_link = next(link for link in jrd["links"] if link["rel"] == "self")
     assert self_link == {
-        "rel": "self", "type": "application/activity+json", "href": "https://flurfunk.test/users/alice"
+        "rel": "self",
+        "type": "application/activity+json",
+        "href": "https://flurfunk.test/users/alice",
     }
     assert any(link["rel"] == "http://webfinger.net/rel/profile-page" for link in jrd["links"])
     assert by_url.json()["subject"] == "acct:alice@flurfunk.test"
@@ -66,7 +66,8 @@ async def test_nodeinfo_counts_real_users_and_posts(local_node):
     async with local_node.client() as client:
         links = (await client.get("/.well-known/nodeinfo")).json()["links"]
         assert [link["href"] for link in links] == [
-            "https://flurfunk.test/nodeinfo/2.0", "https://flurfunk.test/nodeinfo/2.1"
+            "https://flurfunk.test/nodeinfo/2.0",
+            "https://flurfunk.test/nodeinfo/2.1",
         ]
         for version in ("2.0", "2.1"):
             info = (await client.get(f"/nodeinfo/{version}")).json()
