@@ -31,6 +31,8 @@ class Settings:
     signature_max_age: int = 12 * 3600
     instance_title: str = "Flurfunk"
     max_toot_chars: int = 500
+    # After five failed logins a user waits this long, doubling with each further failure (oauth/throttle.py).
+    login_delay_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         if self.scheme not in ("http", "https"):
@@ -64,5 +66,10 @@ class Settings:
             "allowed_domains": _domains(env.get("FEDI_ALLOWED_DOMAINS", "")),
             "blocked_domains": _domains(env.get("FEDI_BLOCKED_DOMAINS", "")),
         }
+        if "FEDI_LOGIN_DELAY" in env:
+            try:
+                values["login_delay_seconds"] = float(env["FEDI_LOGIN_DELAY"])
+            except ValueError:
+                raise SettingsError(f"FEDI_LOGIN_DELAY must be a number of seconds, not {env['FEDI_LOGIN_DELAY']!r}") from None
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
