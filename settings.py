@@ -70,6 +70,7 @@ class Settings:
             try:
                 values["login_delay_seconds"] = float(env["FEDI_LOGIN_DELAY"])
             except ValueError:
-                raise SettingsError(f"FEDI_LOGIN_DELAY must be a number of seconds, not {env['FEDI_LOGIN_DELAY']!r}") from None
+                delay = env["FEDI_LOGIN_DELAY"]
+                raise SettingsError(f"FEDI_LOGIN_DELAY must be a number of seconds, not {delay!r}") from None
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
