@@ -11,18 +11,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.errors import APIError
 from models.accounts import Account, User
+from models.base import utcnow
 from models.oauth import AccessToken, Application
 
 # Mastodon's scope hierarchy: a top-level scope covers all its granular children.
 TOP_LEVEL = ("read", "write", "follow", "push", "profile")
 # `follow` is the legacy scope for relationship changes; Mastodon accepts it where these are required.
 FOLLOW_COVERS = {"read:blocks", "write:blocks", "read:follows", "write:follows", "read:mutes", "write:mutes"}
+USE_RECORDED_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ class Caller:
 def has_scope(granted: frozenset[str], needed: str) -> bool:
     if needed in granted:
         return True
-    parent = needed.split(":", 1)[0]
+    # The parent is everything before the last colon: `read` for read:statuses, `admin:read` for admin:read:accounts.
+    parent = needed.rsplit(":", 1)[0] if ":" in needed else needed
     if parent in granted:
         return True
     if needed in FOLLOW_COVERS and "follow" in granted:
@@ -71,16 +75,31 @@ async def authenticate(request: Request) -> Caller | None:
         user = await User.get_or_none(account_id=account.id)
         if account.suspended or user is None:
             raise APIError(401, "Your login is currently disabled")
+    await _note_use(token)
     caller = Caller(token, account, user, token.application, frozenset(token.scopes.split()))
     request.scope["flurfunk.caller"] = caller
     return caller
 
 
+async def _note_use(token: AccessToken) -> None:
+    # Monthly active users and weekly logins (api/instance.py) count token use; one write an hour is enough.
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > USE_RECORDED_EVERY:
+        token.last_used_at = now
+        await AccessToken.filter(id=token.id).update(last_used_at=now)
+
+
 Handler = Callable[..., Awaitable[Response]]
 
 
-def scoped(scope: str | None, user: bool = True, optional: bool = False) -> Callable[[Handler], Handler]:
-    """Guard a handler. `optional`: anonymous calls pass too (caller is then None)."""
+def scoped(
+    scope: str | tuple[str, ...] | None, user: bool = True, optional: bool = False
+) -> Callable[[Handler], Handler]:
+    """Guard a handler. `optional`: anonymous calls pass too (caller is then None).
+
+    A tuple of scopes means any one of them suffices, as Mastodon's `doorkeeper_authorize! :profile, :read` does.
+    """
+    accepted = (scope,) if isinstance(scope, str) else scope
 
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
@@ -91,7 +110,7 @@ def scoped(scope: str | None, user: bool = True, optional: bool = False) -> Call
                     request.state.caller = None
                     return await handler(request)
                 raise APIError(401, "The access token is invalid")
-            if scope and not has_scope(caller.scopes, scope):
+            if accepted and not any(has_scope(caller.scopes, one) for one in accepted):
                 raise APIError(403, "This action is outside the authorized scopes")
             if user and caller.account is None:
                 raise APIError(422, "This method requires an authenticated user")
