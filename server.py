@@ -142,7 +142,7 @@ def _first_run_admin(settings: Settings) -> None:
             "  First start: created the administrator account\n"
             f"    user name: admin      password: {password}\n"
             f"  Point any Mastodon app (Tusky, Elk, Phanpy, toot, Mastodon.py) at {settings.base_url}\n"
-            "  and log in with that user name (or the e-mail-less login 'admin') and password.\n"
+            "  and log in as admin with that password.\n"
             f"  Or get a token for scripts:  python server.py token admin\n"
             "  Add people:  python server.py user add NAME --password PW\n",
             flush=True,
