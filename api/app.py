@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from api import accounts, instance, notifications, search, statuses, timelines
+from api import account_statuses, accounts, instance, notifications, search, status_actions, statuses, timelines
 from api.errors import APIError, handle_api_error
 
 
@@ -20,6 +20,8 @@ routes: list[BaseRoute] = [
     *instance.routes,
     *accounts.routes,
     *statuses.routes,
+    *status_actions.routes,
+    *account_statuses.routes,
     *timelines.routes,
     *notifications.routes,
     *search.routes,

@@ -115,3 +115,21 @@ class IdempotencyKey(Model):
     class Meta:
         table = "idempotency_keys"
         unique_together = (("account", "key"),)
+
+
+class ConversationMute(Model):
+    """A conversation someone muted (Mastodon's "mute conversation"), keyed by the thread's conversation URI."""
+
+    id = fields.BigIntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name=False, on_delete=fields.CASCADE)
+    conversation_uri = fields.CharField(max_length=512)
+    created_at = fields.DatetimeField(default=utcnow)
+
+    class Meta:
+        table = "conversation_mutes"
+        unique_together = (("account", "conversation_uri"),)
+
+
+def conversation_key(status: Status) -> str:
+    """What ConversationMute rows are keyed by: the thread's URI, or the status's own for a thread of one."""
+    return status.conversation_uri or status.uri

@@ -11,8 +11,7 @@ from api.serializers.common import iso_ms
 from federation import urls
 from models.accounts import Account
 from models.interactions import Bookmark, Favourite, Pin
-from models.relationships import Mute
-from models.statuses import MediaAttachment, Mention, Status, StatusTag, Tag
+from models.statuses import ConversationMute, MediaAttachment, Mention, Status, StatusTag, Tag, conversation_key
 
 
 def media_entity(media: MediaAttachment, base: str) -> dict[str, Any]:
@@ -68,7 +67,7 @@ class StatusSerializer:
             media_by_status[media.status_id].append(media)
 
         mine: dict[str, set[int]] = {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
-        muted: set[int] = set()
+        muted: set[str] = set()
         if self.viewer is not None:
             vid = self.viewer.id
             mine["favourited"] = set(
@@ -83,10 +82,11 @@ class StatusSerializer:
             mine["reblogged"] = set(
                 await Status.filter(account_id=vid, reblog_id__in=ids).values_list("reblog_id", flat=True)
             )
+            # `muted` is the conversation mute (POST /statuses/:id/mute), not an account mute, as in Mastodon.
             muted = set(
-                await Mute.filter(account_id=vid, target_account_id__in=list(account_ids)).values_list(
-                    "target_account_id", flat=True
-                )
+                await ConversationMute.filter(
+                    account_id=vid, conversation_uri__in=list({conversation_key(s) for s in everything})
+                ).values_list("conversation_uri", flat=True)
             )
 
         def build(status: Status) -> dict[str, Any]:
@@ -127,7 +127,7 @@ class StatusSerializer:
                 entity["favourited"] = status.id in mine["favourited"]
                 entity["reblogged"] = status.id in mine["reblogged"]
                 entity["bookmarked"] = status.id in mine["bookmarked"]
-                entity["muted"] = status.account_id in muted
+                entity["muted"] = conversation_key(status) in muted
                 if status.account_id == self.viewer.id:
                     entity["pinned"] = status.id in mine["pinned"]
             return entity

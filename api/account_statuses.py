@@ -1,0 +1,82 @@
+"""Client API: GET /api/v1/accounts/:id/statuses — an account's posts and boosts, as the caller may see them.
+
+Which visibilities show follows Mastodon's AccountStatusesFilter: the author sees everything;
+others see public and unlisted posts, followers also followers-only ones, and anyone
+mentioned in a post sees it whatever its visibility. For a remote account this is what
+this node has received.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+from tortoise.expressions import F, Q
+from tortoise.queryset import QuerySet
+
+from api.auth import scoped, viewer
+from api.errors import not_found
+from api.pagination import apply, ordered, page_params, paged_response
+from api.serializers.statuses import StatusSerializer
+from api.status_params import TRUE
+from api.statuses import parse_id
+from core.relations import blocks_either_way, follows
+from models.accounts import Account
+from models.interactions import Pin
+from models.statuses import MediaAttachment, Mention, Status, StatusTag
+
+
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "").strip().lower() in TRUE
+
+
+async def _visible_to(query: QuerySet, author: Account, who: Account | None) -> QuerySet:
+    if who is not None and who.id == author.id:
+        return query
+    shown = ["public", "unlisted"]
+    if who is not None and await follows(who.id, author.id):
+        shown.append("private")
+    condition = Q(visibility__in=shown)
+    if who is not None:
+        mentioning = Mention.filter(account_id=who.id, status__account_id=author.id).values_list("status_id", flat=True)
+        condition |= Q(id__in=list(await mentioning))
+    return query.filter(condition)
+
+
+@scoped("read:statuses", optional=True)
+async def account_statuses(request: Request) -> JSONResponse:
+    author = await Account.get_or_none(id=parse_id(request.path_params["id"]), suspended=False)
+    if author is None:
+        raise not_found()
+    who = viewer(request)
+    page = page_params(request)
+    if who is not None and who.id != author.id and await blocks_either_way(who.id, author.id):
+        return paged_response(request, [], [])
+
+    query = Status.filter(account_id=author.id)
+    if _flag(request, "pinned"):
+        query = query.filter(id__in=list(await Pin.filter(account_id=author.id).values_list("status_id", flat=True)))
+    if _flag(request, "exclude_replies"):
+        # Mastodon keeps self-replies (threads) when replies are excluded.
+        query = query.filter(Q(in_reply_to_uri__isnull=True) | Q(in_reply_to_account_id=F("account_id")))
+    if _flag(request, "exclude_reblogs"):
+        query = query.filter(reblog_id__isnull=True)
+    if _flag(request, "only_media"):
+        with_media = MediaAttachment.filter(status__account_id=author.id, status_id__isnull=False)
+        query = query.filter(id__in=list(await with_media.values_list("status_id", flat=True)))
+    tagged = request.query_params.get("tagged", "").strip().lstrip("#").lower()
+    if tagged:
+        tagged_ids = StatusTag.filter(tag__name=tagged, status__account_id=author.id).values_list(
+            "status_id", flat=True
+        )
+        query = query.filter(id__in=list(await tagged_ids))
+    query = await _visible_to(query, author, who)
+
+    statuses = ordered(list(await apply(query, page)), page)
+    body = await StatusSerializer(request.app.state.node.settings.base_url, who).many(statuses)
+    return paged_response(request, body, [s.id for s in statuses])
+
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/accounts/{id}/statuses", account_statuses, methods=["GET"]),
+]
