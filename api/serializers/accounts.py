@@ -56,7 +56,9 @@ def credential_account_entity(account: Account, user: User, base: str, follow_re
     entity["source"] = {
         "note": account.note_source or to_plain_text(account.note),
         "fields": [
-            {"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": None} for f in account.fields_json
+            # `source` is what the user typed (update_credentials keeps it); `value` is its HTML.
+            {"name": f.get("name", ""), "value": f.get("source", f.get("value", "")), "verified_at": None}
+            for f in account.fields_json
         ],
         "privacy": user.default_visibility,
         "sensitive": user.default_sensitive,
