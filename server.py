@@ -29,6 +29,9 @@ import oauth.routes
 from api.app import exception_handlers as api_exception_handlers
 from api.app import middleware as api_middleware
 from api.app import routes as api_routes
+from api.streaming import routes as streaming_routes
+from api.streaming_hub import StreamHub
+from core import events
 from core.registration import RegistrationError, create_local_account
 from federation.actors import instance_actor
 from inbox.routes import routes as inbox_routes
@@ -57,6 +60,9 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         node = Node.create(settings, transport)
         app.state.node = node
         await instance_actor(node)
+        hub = StreamHub(settings.base_url)
+        app.state.stream_hub = hub
+        events.subscribe(hub.on_event)
         stop = asyncio.Event()
         worker = asyncio.create_task(run_workers(node, stop)) if settings.run_workers else None
         try:
@@ -65,6 +71,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
             stop.set()
             if worker is not None:
                 await worker
+            events.unsubscribe(hub.on_event)
             await node.close()
             await close_database()
 
@@ -74,6 +81,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         *inbox_routes,
         *outbox_routes,
         *oauth.routes.routes,
+        *streaming_routes,
         *api_routes,
         Route("/@{username}", pages.profile_by_handle, methods=["GET"]),
         Route("/@{username}/{status_id}", pages.status_by_handle, methods=["GET"]),

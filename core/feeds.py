@@ -25,8 +25,15 @@ async def fan_out(status: Status, author: Account, boosted_author_id: int | None
         await HomeFeedEntry.bulk_create(
             [HomeFeedEntry(account_id=r, status_id=status.id) for r in recipients], ignore_conflicts=True
         )
-        await publish("update", status.id, sorted(recipients))
+    # Published even without home recipients: public and hashtag streams may want it.
+    await publish("update", status.id, sorted(recipients))
     return sorted(recipients)
+
+
+async def announce_edit(status: Status) -> None:
+    """Tell open streams that a status changed, for everyone whose home feed holds it."""
+    holders = await HomeFeedEntry.filter(status_id=status.id).values_list("account_id", flat=True)
+    await publish("status.update", status.id, list(holders))
 
 
 async def add_to_feed(account_id: int, author_id: int, limit: int = 40) -> None:

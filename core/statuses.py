@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.counters import bump
+from core.events import publish
 from models.accounts import Account
 from models.statuses import Status
 
@@ -15,4 +16,6 @@ async def delete_status_everywhere(status: Status) -> None:
         await bump(Status, status.reblog_id, "reblogs_count", -1)
     else:
         await bump(Account, status.account_id, "statuses_count", -1)
+    status_id = status.id
     await status.delete()
+    await publish("delete", status_id, [])

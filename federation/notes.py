@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.counters import bump
-from core.feeds import fan_out
+from core.feeds import announce_edit, fan_out
 from core.html import sanitize
 from core.notifications import notify
 from federation.actors import fetch_actor, fetch_document
@@ -120,6 +120,7 @@ async def update_note(status: Status, document: dict[str, Any]) -> None:
     await MediaAttachment.filter(status_id=status.id).delete()
     await _link_mentions_and_tags(status, document)
     await _store_attachments(status, await status.account, document)
+    await announce_edit(status)
 
 
 def _language(document: dict[str, Any]) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.counters import bump
-from core.feeds import fan_out
+from core.feeds import announce_edit, fan_out
 from core.notifications import notify
 from core.statuses import delete_status_everywhere
 from core.text import compose
@@ -144,6 +144,7 @@ async def edit_status(
         await MediaAttachment.filter(id__in=keep).update(status_id=status.id)
     for booster_id in await Status.filter(reblog_id=status.id, account__domain="").values_list("account_id", flat=True):
         await notify(await Account.get(id=booster_id), account, "update", status)
+    await announce_edit(status)
     note = await note_document(node, status)
     activity = documents.activity(
         "Update",

@@ -1,0 +1,122 @@
+"""Live events for open streams: which connection gets which event, serialised for its viewer.
+
+The hub listens to core.events. Each connection holds the streams it subscribed to
+("user", "user:notification", "public", "public:local", "public:remote", the ":media"
+variants, "hashtag:NAME", "hashtag:local:NAME", "direct") and a queue the transport
+(WebSocket or server-sent events) drains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.serializers.notifications import notification_entities
+from api.serializers.statuses import StatusSerializer
+from models.accounts import Account
+from models.interactions import Notification
+from models.statuses import MediaAttachment, Status, Tag
+
+log = logging.getLogger("flurfunk.streaming")
+QUEUE_SIZE = 500
+
+
+@dataclass(eq=False)
+class Connection:
+    account: Account | None
+    streams: set[str] = field(default_factory=set)
+    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+
+    def send(self, stream: list[str], event: str, payload: Any) -> None:
+        message = {
+            "stream": stream,
+            "event": event,
+            "payload": payload if isinstance(payload, str) else json.dumps(payload),
+        }
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            log.warning("stream queue full; dropping %s for account %s", event, self.account and self.account.id)
+
+
+def _public_streams(status: Status, has_media: bool, tags: list[str]) -> list[str]:
+    if status.visibility != "public" or status.reblog_id:
+        return []
+    locality = "local" if status.local else "remote"
+    streams = ["public", f"public:{locality}"]
+    if has_media:
+        streams += ["public:media", f"public:{locality}:media"]
+    for tag in tags:
+        streams.append(f"hashtag:{tag}")
+        if status.local:
+            streams.append(f"hashtag:local:{tag}")
+    return streams
+
+
+class StreamHub:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.connections: set[Connection] = set()
+
+    def open(self, account: Account | None) -> Connection:
+        connection = Connection(account)
+        self.connections.add(connection)
+        return connection
+
+    def close(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+
+    async def on_event(self, event: str, object_id: int, account_ids: list[int]) -> None:
+        if not self.connections:
+            return
+        try:
+            if event in ("update", "status.update"):
+                await self._status_event(event, object_id, set(account_ids))
+            elif event == "notification":
+                await self._notification(object_id, set(account_ids))
+            elif event == "delete":
+                for connection in self.connections:
+                    if connection.streams:
+                        connection.send(sorted(connection.streams)[:1], "delete", str(object_id))
+        except Exception:  # a broken event must not break the code that published it
+            log.exception("stream event %s %s failed", event, object_id)
+
+    async def _status_event(self, event: str, status_id: int, home_ids: set[int]) -> None:
+        status = await Status.get_or_none(id=status_id)
+        if status is None:
+            return
+        tags = list(await Tag.filter(status_tags__status_id=status.id).values_list("name", flat=True))
+        has_media = await MediaAttachment.exists(status_id=status.id)
+        public = _public_streams(status, has_media, tags)
+        rendered: dict[int | None, str] = {}
+        for connection in list(self.connections):
+            viewer_id = connection.account.id if connection.account else None
+            matched = [s for s in public if s in connection.streams]
+            if "user" in connection.streams and viewer_id in home_ids:
+                matched.insert(0, "user")
+            if status.visibility == "direct" and "direct" in connection.streams and viewer_id in home_ids:
+                matched.append("direct")
+            if not matched:
+                continue
+            if viewer_id not in rendered:
+                entity = await StatusSerializer(self.base_url, connection.account).one(status)
+                rendered[viewer_id] = json.dumps(entity)
+            connection.send(matched[:1], event, rendered[viewer_id])
+
+    async def _notification(self, notification_id: int, account_ids: set[int]) -> None:
+        notification = await Notification.get_or_none(id=notification_id)
+        if notification is None:
+            return
+        for connection in list(self.connections):
+            account = connection.account
+            if account is None or account.id not in account_ids:
+                continue
+            stream = next((s for s in ("user", "user:notification") if s in connection.streams), None)
+            if stream is None:
+                continue
+            [entity] = await notification_entities([notification], self.base_url, account) or [None]
+            if entity is not None:
+                connection.send([stream], "notification", entity)
