@@ -8,6 +8,7 @@ internal id (favourites, bookmarks, follows) pass that id as `cursor` for each i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -16,7 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from tortoise.queryset import QuerySet
 
-from api.errors import APIError
+# Parameters that never go into the Link header: the page bounds are replaced, and a token
+# passed in the query string must not leak into URLs that clients log or share.
+_NOT_CARRIED = ("max_id", "min_id", "since_id", "access_token")
+_LEADING_INT = re.compile(r"\s*([+-]?\d+)")
 
 
 @dataclass(frozen=True)
@@ -38,26 +42,41 @@ def _id_param(request: Request, name: str) -> int | None:
         return None
 
 
+def parse_limit(raw: str | None, default: int, maximum: int) -> int:
+    """Mastodon's limit_param: `params[:limit].to_i.abs`, capped at the maximum.
+
+    Ruby's String#to_i reads a leading integer and gives 0 for anything else, so
+    `limit=abc` (and `limit=0`) asks for an empty page, `limit=-5` for five, `limit=500` for the maximum.
+    """
+    if raw is None:
+        return default
+    match = _LEADING_INT.match(raw)
+    return min(abs(int(match.group(1))) if match else 0, maximum)
+
+
 def page_params(request: Request, default: int = 20, maximum: int = 40) -> Page:
-    raw = request.query_params.get("limit")
-    limit = default
-    if raw not in (None, ""):
-        try:
-            limit = int(raw)
-        except ValueError as exc:
-            raise APIError(400, "limit must be an integer") from exc
-    limit = max(1, min(limit, maximum))
-    return Page(_id_param(request, "max_id"), _id_param(request, "since_id"), _id_param(request, "min_id"), limit)
+    return Page(
+        _id_param(request, "max_id"),
+        _id_param(request, "since_id"),
+        _id_param(request, "min_id"),
+        parse_limit(request.query_params.get("limit"), default, maximum),
+    )
 
 
 def apply(query: QuerySet, page: Page, field: str = "id") -> QuerySet:
-    """Filter and order a query for a page; reverse the result with `ordered` when min_id was used."""
+    """Filter and order a query for a page; reverse the result with `ordered` when min_id was used.
+
+    As Mastodon's to_a_paginated_by_id: with min_id, since_id is not looked at.
+    """
+    if page.limit <= 0:
+        # Tortoise reads limit(0) as "no limit"; a page of nothing is what was asked for.
+        return query.filter(**{f"{field}__isnull": True})
     if page.max_id is not None:
         query = query.filter(**{f"{field}__lt": page.max_id})
-    if page.since_id is not None:
-        query = query.filter(**{f"{field}__gt": page.since_id})
     if page.min_id is not None:
         return query.filter(**{f"{field}__gt": page.min_id}).order_by(field).limit(page.limit)
+    if page.since_id is not None:
+        query = query.filter(**{f"{field}__gt": page.since_id})
     return query.order_by(f"-{field}").limit(page.limit)
 
 
@@ -66,20 +85,32 @@ def ordered(items: list, page: Page) -> list:
     return list(reversed(items)) if page.min_id is not None else items
 
 
-def link_header(request: Request, cursors: Sequence[int]) -> str | None:
-    """`cursors` are the page's items' paging ids, newest first."""
+def _base_url(request: Request) -> str:
+    # The configured public URL, not the one the request came in on: behind a proxy that is
+    # plain http on some internal host, and clients would page against the wrong address.
+    node = getattr(request.app.state, "node", None)
+    if node is not None:
+        return node.settings.base_url + request.url.path
+    return str(request.url.replace(query=""))
+
+
+def link_header(request: Request, cursors: Sequence[int], more: bool = True) -> str | None:
+    """`cursors` are the page's items' paging ids, newest first. `more=False` leaves out `next`."""
     if not cursors:
         return None
-    base = str(request.url.replace(query=""))
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("max_id", "min_id", "since_id")]
-    next_url = f"{base}?{urlencode(kept + [('max_id', str(cursors[-1]))])}"
-    prev_url = f"{base}?{urlencode(kept + [('min_id', str(cursors[0]))])}"
-    return f'<{next_url}>; rel="next", <{prev_url}>; rel="prev"'
+    base = _base_url(request)
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in _NOT_CARRIED]
+    links = []
+    if more:
+        links.append(f'<{base}?{urlencode(kept + [("max_id", str(cursors[-1]))])}>; rel="next"')
+    links.append(f'<{base}?{urlencode(kept + [("min_id", str(cursors[0]))])}>; rel="prev"')
+    return ", ".join(links)
 
 
-def paged_response(request: Request, body: list, cursors: Sequence[int]) -> JSONResponse:
+def paged_response(request: Request, body: list, cursors: Sequence[int], more: bool = True) -> JSONResponse:
+    """A page with its Link header. Lists whose `next` Mastodon only offers on a full page pass `more`."""
     response = JSONResponse(body)
-    link = link_header(request, cursors)
+    link = link_header(request, cursors, more)
     if link:
         response.headers["Link"] = link
     return response

@@ -1,7 +1,148 @@
-"""Client API: timelines (to be written)."""
+"""Client API: the home, public and hashtag timelines, and the favourites and bookmarks lists.
+
+Every list is one query for the page of statuses, then StatusSerializer for the whole page.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from collections.abc import Sequence
 
-routes: list[BaseRoute] = []
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+from tortoise.expressions import F, Q, Subquery
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from api.auth import current_account, scoped, viewer
+from api.pagination import Page, apply, ordered, page_params, paged_response
+from api.serializers.statuses import StatusSerializer
+from models.accounts import Account
+from models.interactions import Bookmark, Favourite, HomeFeedEntry
+from models.relationships import Block, Mute
+from models.statuses import MediaAttachment, Status, StatusTag
+
+# ActiveModel::Type::Boolean's false values: Mastodon's truthy_param? reads anything else present as true.
+_FALSE = {"0", "f", "false", "off", "n", "no"}
+
+
+def query_flag(request: Request, name: str) -> bool:
+    value = request.query_params.get(name)
+    return value is not None and value != "" and value.strip().lower() not in _FALSE
+
+
+def query_list(request: Request, name: str) -> list[str]:
+    """`name[]=a&name[]=b`, as Rails reads arrays; a bare `name=a` is taken too."""
+    return [v for v in request.query_params.getlist(f"{name}[]") + request.query_params.getlist(name) if v]
+
+
+def normalize_tag(name: str) -> str:
+    return name.strip().lstrip("#").lower()
+
+
+def without_ignored(query: QuerySet, me: Account | None, field: str = "account_id") -> QuerySet:
+    """Leave out what comes from accounts `me` blocks or mutes, or who block `me` (Mastodon's account filters)."""
+    if me is None:
+        return query
+    return (
+        query.exclude(**{f"{field}__in": Subquery(Block.filter(account_id=me.id).values("target_account_id"))})
+        .exclude(**{f"{field}__in": Subquery(Block.filter(target_account_id=me.id).values("account_id"))})
+        .exclude(**{f"{field}__in": Subquery(Mute.filter(account_id=me.id).values("target_account_id"))})
+    )
+
+
+async def statuses_in_order(ids: Sequence[int]) -> list[Status]:
+    found = {s.id: s for s in await Status.filter(id__in=list(ids))} if ids else {}
+    return [found[i] for i in ids if i in found]
+
+
+async def status_page(request: Request, query: QuerySet, page: Page, me: Account | None) -> JSONResponse:
+    """A page of a Status query, paged by status id, with the Link header timelines always carry when non-empty."""
+    statuses = ordered(list(await apply(query, page)), page)
+    base = request.app.state.node.settings.base_url
+    body = await StatusSerializer(base, me).many(statuses)
+    return paged_response(request, body, [s.id for s in statuses])
+
+
+@scoped("read:statuses")
+async def home(request: Request) -> JSONResponse:
+    me = current_account(request)
+    page = page_params(request)
+    # Fan-out on write filled the feed; reading it is one range scan over (account_id, status_id).
+    feed = apply(HomeFeedEntry.filter(account_id=me.id), page, "status_id")
+    ids = ordered(list(await feed.values_list("status_id", flat=True)), page)
+    statuses = await statuses_in_order(ids)
+    body = await StatusSerializer(request.app.state.node.settings.base_url, me).many(statuses)
+    return paged_response(request, body, [s.id for s in statuses])
+
+
+def public_statuses(request: Request, me: Account | None) -> QuerySet:
+    """What both the public and the hashtag timelines start from: public posts of accounts in good standing."""
+    query = Status.filter(visibility="public", reblog_id=None, account__suspended=False)
+    local, remote = query_flag(request, "local"), query_flag(request, "remote")
+    if local and not remote:
+        query = query.filter(local=True)
+    elif remote and not local:
+        query = query.filter(local=False)
+    if query_flag(request, "only_media"):
+        query = query.filter(id__in=Subquery(MediaAttachment.filter(status_id__not_isnull=True).values("status_id")))
+    return without_ignored(query, me)
+
+
+@scoped("read:statuses", optional=True)
+async def public(request: Request) -> JSONResponse:
+    me = viewer(request)
+    # Mastodon's PublicFeed leaves out replies to other people; a thread's own continuation stays.
+    query = public_statuses(request, me).filter(
+        Q(in_reply_to_uri__isnull=True) | Q(in_reply_to_account_id=F("account_id"))
+    )
+    return await status_page(request, query, page_params(request), me)
+
+
+def _tagged(names: Sequence[str]) -> Subquery:
+    return Subquery(StatusTag.filter(tag__name__in=list(names)).values("status_id"))
+
+
+@scoped("read:statuses", optional=True)
+async def tag(request: Request) -> JSONResponse:
+    me = viewer(request)
+    name = normalize_tag(request.path_params["hashtag"])
+    any_of = [name, *(normalize_tag(n) for n in query_list(request, "any"))]
+    query = public_statuses(request, me).filter(id__in=_tagged(any_of))
+    for other in query_list(request, "all"):
+        query = query.filter(id__in=_tagged([normalize_tag(other)]))
+    none_of = [normalize_tag(n) for n in query_list(request, "none")]
+    if none_of:
+        query = query.exclude(id__in=_tagged(none_of))
+    return await status_page(request, query, page_params(request), me)
+
+
+async def _marked_statuses(request: Request, model: type[Model]) -> JSONResponse:
+    """Favourites and bookmarks: paged by the row's own id, as Mastodon does, so the Link header carries those."""
+    me = current_account(request)
+    page = page_params(request)
+    rows = ordered(list(await apply(model.filter(account_id=me.id), page).values_list("id", "status_id")), page)
+    statuses = {s.id: s for s in await statuses_in_order([status_id for _, status_id in rows])}
+    kept = [(row_id, statuses[status_id]) for row_id, status_id in rows if status_id in statuses]
+    body = await StatusSerializer(request.app.state.node.settings.base_url, me).many([s for _, s in kept])
+    # Mastodon offers `next` here only after a full page (records_continue?).
+    return paged_response(request, body, [row_id for row_id, _ in kept], more=len(rows) == page.limit)
+
+
+@scoped("read:favourites")
+async def favourites(request: Request) -> JSONResponse:
+    return await _marked_statuses(request, Favourite)
+
+
+@scoped("read:bookmarks")
+async def bookmarks(request: Request) -> JSONResponse:
+    return await _marked_statuses(request, Bookmark)
+
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/timelines/home", home, methods=["GET"]),
+    Route("/api/v1/timelines/public", public, methods=["GET"]),
+    Route("/api/v1/timelines/tag/{hashtag}", tag, methods=["GET"]),
+    Route("/api/v1/favourites", favourites, methods=["GET"]),
+    Route("/api/v1/bookmarks", bookmarks, methods=["GET"]),
+]
