@@ -1,0 +1,45 @@
+"""Notification entities, built for a whole page: accounts in one query, statuses batched by StatusSerializer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from api.serializers.accounts import account_entity
+from api.serializers.common import iso_ms
+from api.serializers.statuses import StatusSerializer
+from models.accounts import Account
+from models.interactions import Notification
+from models.statuses import Status
+
+# Notifications that point at a status carry it; the others (follow, follow_request) do not.
+WITH_STATUS = {"mention", "status", "reblog", "favourite", "poll", "update"}
+
+
+async def notification_entities(
+    notifications: Sequence[Notification], base: str, viewer: Account
+) -> list[dict[str, Any]]:
+    if not notifications:
+        return []
+    accounts = {a.id: a for a in await Account.filter(id__in={n.from_account_id for n in notifications})}
+    status_ids = {n.status_id for n in notifications if n.status_id}
+    statuses = list(await Status.filter(id__in=status_ids)) if status_ids else []
+    entities = dict(zip((s.id for s in statuses), await StatusSerializer(base, viewer).many(statuses), strict=True))
+
+    result = []
+    for notification in notifications:
+        sender = accounts.get(notification.from_account_id)
+        if sender is None:
+            continue
+        entity: dict[str, Any] = {
+            "id": str(notification.id),
+            "type": notification.type,
+            "created_at": iso_ms(notification.created_at),
+            # Mastodon 4.3 names ungrouped notifications this way for the grouped-notifications API.
+            "group_key": f"ungrouped-{notification.id}",
+            "account": account_entity(sender, base),
+        }
+        if notification.type in WITH_STATUS:
+            entity["status"] = entities.get(notification.status_id) if notification.status_id else None
+        result.append(entity)
+    return result
