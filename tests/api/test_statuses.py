@@ -377,9 +377,8 @@ async def test_an_accounts_statuses_are_filtered_and_paged(local_node):
 
 async def test_mastodon_py_posts_replies_edits_and_deletes_against_a_real_node(start_node):
     node = start_node()
-    # TODO: switch to version_check_mode="created" once /api/v1/instance answers (written in parallel).
-    alice = Mastodon(access_token=node.add_user("alice"), api_base_url=node.url, version_check_mode="none")
-    bob = Mastodon(access_token=node.add_user("bob"), api_base_url=node.url, version_check_mode="none")
+    alice = Mastodon(access_token=node.add_user("alice"), api_base_url=node.url, version_check_mode="created")
+    bob = Mastodon(access_token=node.add_user("bob"), api_base_url=node.url, version_check_mode="created")
 
     status = alice.status_post("Hello @bob #fediverse", idempotency_key="hello-1")
     assert alice.status_post("Hello @bob #fediverse", idempotency_key="hello-1")["id"] == status["id"]
