@@ -108,7 +108,10 @@ async def test_an_uploaded_avatar_is_stored_as_an_image_and_served_at_its_url(lo
         before = (await client.get("/api/v1/accounts/verify_credentials")).json()
         response = await client.patch(
             "/api/v1/accounts/update_credentials",
-            files={"avatar": ("me.png", png_bytes(), "image/png"), "header": ("h.png", png_bytes((2000, 800)), "image/png")},
+            files={
+                "avatar": ("me.png", png_bytes(), "image/png"),
+                "header": ("h.png", png_bytes((2000, 800)), "image/png"),
+            },
             data={"display_name": "With picture"},
         )
         assert response.status_code == 200, response.text
