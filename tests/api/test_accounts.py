@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 
 from mastodon_shapes import check
 from PIL import Image
 
 from models.accounts import Account, User
+from models.ids import new_id
+from models.queues import Delivery
+from models.relationships import Follow
 from oauth.tokens import cli_application, issue_token
 
 
@@ -254,3 +258,24 @@ async def test_search_finds_accounts_by_handle_and_display_name_prefix(local_nod
     assert exact.json()[0]["username"] == "alfred"
     assert mine.json() == []
     assert [a["username"] for a in mine_after.json()] == ["bob"]
+
+
+async def test_a_profile_update_is_sent_to_the_nodes_of_remote_followers(local_node):
+    alice, token = await local_node.user("alice")
+    remote = await Account.create(
+        id=new_id(),
+        username="rita",
+        domain="elsewhere.test",
+        uri="https://elsewhere.test/users/rita",
+        inbox_url="https://elsewhere.test/users/rita/inbox",
+        shared_inbox_url="https://elsewhere.test/inbox",
+    )
+    await Follow.create(account=remote, target_account=alice)
+    async with local_node.client(token) as client:
+        response = await client.patch("/api/v1/accounts/update_credentials", json={"display_name": "Alice New"})
+    assert response.status_code == 200
+    queued = await Delivery.filter(inbox_url="https://elsewhere.test/inbox").prefetch_related("activity")
+    assert len(queued) == 1
+    update = json.loads(queued[0].activity.body)
+    assert update["type"] == "Update"
+    assert update["object"]["name"] == "Alice New"
