@@ -1,7 +1,23 @@
-"""OAuth 2 routes (filled in by the OAuth work)."""
+"""OAuth 2 routes: app registration, the consent page, tokens, revocation and server metadata."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 
-routes: list[BaseRoute] = []
+from oauth import apps, authorize, metadata, token
+
+
+def _both(path: str, endpoint, methods: list[str]) -> list[BaseRoute]:
+    """The path with and without a trailing slash (Rails answers both; the /api catch-all would 404 one)."""
+    return [Route(path, endpoint, methods=methods), Route(f"{path}/", endpoint, methods=methods)]
+
+
+routes: list[BaseRoute] = [
+    *_both("/api/v1/apps", apps.create_app, ["POST"]),
+    *_both("/api/v1/apps/verify_credentials", apps.verify_credentials, ["GET"]),
+    *_both("/oauth/authorize", authorize.authorize_page, ["GET"]),
+    *_both("/oauth/authorize", authorize.authorize, ["POST"]),
+    *_both("/oauth/token", token.token, ["POST"]),
+    *_both("/oauth/revoke", token.revoke, ["POST"]),
+    *_both("/.well-known/oauth-authorization-server", metadata.authorization_server, ["GET"]),
+]

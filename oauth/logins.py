@@ -1,0 +1,59 @@
+"""Checking a user name (or e-mail) and password, with the failed-login slow-down."""
+
+from __future__ import annotations
+
+import math
+
+from tortoise.expressions import F
+
+from core.passwords import check_password, hash_password
+from models.accounts import User
+from models.base import utcnow
+from oauth.throttle import locked_until
+
+# Hashing a dummy password when nobody matches keeps the answer time the same, so
+# timing does not tell which user names exist.
+_NOBODY_HASH = hash_password("nobody has this password")
+
+
+class LoginFailed(Exception):
+    pass
+
+
+class LoginThrottled(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many failed logins; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+
+
+async def find_user(identifier: str) -> User | None:
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    # Mastodon logs in by e-mail; Flurfunk users often have none, so the user name works too.
+    if "@" in identifier:
+        return await User.filter(email__iexact=identifier).prefetch_related("account").first()
+    return (
+        await User.filter(account__username__iexact=identifier, account__domain="").prefetch_related("account").first()
+    )
+
+
+async def log_in(identifier: str, password: str, delay_seconds: float) -> User:
+    """The user these credentials belong to; raises LoginFailed or LoginThrottled."""
+    user = await find_user(identifier)
+    if user is None:
+        check_password(_NOBODY_HASH, password)
+        raise LoginFailed
+    now = utcnow()
+    until = locked_until(user.failed_logins, user.last_failed_login_at, delay_seconds)
+    if until is not None and now < until:
+        raise LoginThrottled(max(1, math.ceil((until - now).total_seconds())))
+    if not check_password(user.password_hash, password):
+        await User.filter(id=user.id).update(failed_logins=F("failed_logins") + 1, last_failed_login_at=utcnow())
+        raise LoginFailed
+    if user.account.suspended:
+        raise LoginFailed
+    if user.failed_logins:
+        await User.filter(id=user.id).update(failed_logins=0, last_failed_login_at=None)
+        user.failed_logins = 0
+    return user
