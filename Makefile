@@ -5,10 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
+# The Fedify peer for tests/peers: installed from its lockfile, again only when that changes.
+PEER_DIR := tests/peers/fedify
+PEER_STAMP := $(PEER_DIR)/node_modules/.installed
+
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint venv clean
+.PHONY: run test lint venv peer-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +23,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+$(PEER_STAMP): $(PEER_DIR)/package.json $(PEER_DIR)/package-lock.json
+	npm ci --prefix $(PEER_DIR) --no-audit --no-fund
+	touch $(PEER_STAMP)
+
+peer-deps: $(PEER_STAMP)
+
 run: $(STAMP)
 	FEDI_DOMAIN=$${FEDI_DOMAIN:-localhost:$(PORT)} FEDI_SCHEME=$${FEDI_SCHEME:-http} \
 		$(BIN)/python server.py serve --host $(HOST) --port $(PORT) --init-admin
@@ -26,9 +36,9 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP)
+test: $(STAMP) $(PEER_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache $(PEER_DIR)/node_modules
