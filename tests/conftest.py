@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sys
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -19,6 +23,48 @@ from oauth.tokens import cli_application, issue_token  # noqa: E402
 from server import create_app  # noqa: E402
 from settings import Settings  # noqa: E402
 from tests.nodes import NodeProcess  # noqa: E402
+
+# `FEDI_TEST_DB=postgres://user:password@host:port` runs every node of the suite on that
+# PostgreSQL server, each in a database of its own; unset, nodes use SQLite in their data dir.
+POSTGRES_SERVER = os.environ.get("FEDI_TEST_DB", "").rstrip("/")
+
+
+async def _postgres(sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(f"{POSTGRES_SERVER}/postgres")
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def _run(coroutine) -> None:
+    # Fixtures may run inside the test's event loop; the admin connection gets a loop of its own.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    """A fresh database for one node: "" (SQLite in the data dir) or a new PostgreSQL database."""
+    if not POSTGRES_SERVER:
+        yield ""
+        return
+    name = f"flurfunk_test_{uuid.uuid4().hex[:12]}"
+    _run(_postgres(f"CREATE DATABASE {name}"))
+    yield f"{POSTGRES_SERVER}/{name}"
+    _run(_postgres(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+def new_database_url(cleanups: list) -> str:
+    """Like the database_url fixture, for tests and fixtures that start several nodes."""
+    if not POSTGRES_SERVER:
+        return ""
+    name = f"flurfunk_test_{uuid.uuid4().hex[:12]}"
+    _run(_postgres(f"CREATE DATABASE {name}"))
+    cleanups.append(lambda: _run(_postgres(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+    return f"{POSTGRES_SERVER}/{name}"
 
 
 class LocalNode:
@@ -46,8 +92,10 @@ class LocalNode:
 
 
 @pytest.fixture
-async def local_node(tmp_path: Path) -> AsyncIterator[LocalNode]:
-    settings = Settings(domain="flurfunk.test", scheme="https", data_dir=tmp_path / "node", run_workers=False)
+async def local_node(tmp_path: Path, database_url: str) -> AsyncIterator[LocalNode]:
+    settings = Settings(
+        domain="flurfunk.test", scheme="https", data_dir=tmp_path / "node", db_url=database_url, run_workers=False
+    )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         yield LocalNode(app, settings)
@@ -57,8 +105,12 @@ async def local_node(tmp_path: Path) -> AsyncIterator[LocalNode]:
 def start_node(tmp_path: Path) -> Iterator:
     """Start real `server.py serve` processes: start_node(**FEDI_env) -> NodeProcess."""
     started: list[NodeProcess] = []
+    cleanups: list = []
 
     def start(**env: str) -> NodeProcess:
+        database = new_database_url(cleanups)
+        if database:
+            env = {"FEDI_DB": database, **env}
         node = NodeProcess(tmp_path / f"node{len(started)}", extra_env=env)
         started.append(node)
         return node.start()
@@ -66,3 +118,5 @@ def start_node(tmp_path: Path) -> Iterator:
     yield start
     for node in started:
         node.stop()
+    for cleanup in cleanups:
+        cleanup()
