@@ -27,7 +27,8 @@ from federation.keys import load_private_key, load_public_key
 DEFAULT_MAX_AGE = 12 * 3600
 CLOCK_SKEW = 3600
 
-_PARAM = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+# Most parameters are quoted strings; created and expires are bare integers.
+_PARAM = re.compile(r'(\w+)=(?:"((?:[^"\\]|\\.)*)"|([^",\s]*))')
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,13 @@ class SignatureParams:
     algorithm: str
     headers: tuple[str, ...]
     signature: bytes
+    created: int | None = None
+    expires: int | None = None
+
+    def pseudo_headers(self) -> dict[str, str]:
+        """Values of the (created) and (expires) pseudo-headers, signed like headers."""
+        values = {"(created)": self.created, "(expires)": self.expires}
+        return {name: str(value) for name, value in values.items() if value is not None}
 
 
 def body_digest(body: bytes) -> str:
@@ -92,7 +100,7 @@ def sign(
 
 
 def parse_signature_header(value: str) -> SignatureParams:
-    params = {k.lower(): v for k, v in _PARAM.findall(value)}
+    params = {k.lower(): quoted or bare for k, quoted, bare in _PARAM.findall(value)}
     if "keyid" not in params or "signature" not in params:
         raise SignatureError("Signature header lacks keyId or signature")
     try:
@@ -104,7 +112,19 @@ def parse_signature_header(value: str) -> SignatureParams:
     if algorithm not in ("rsa-sha256", "hs2019"):
         raise SignatureError(f"unsupported signature algorithm {algorithm!r}")
     names = tuple(params.get("headers", "date").lower().split())
-    return SignatureParams(params["keyid"], algorithm, names, signature)
+    times: dict[str, int] = {}
+    for name in ("created", "expires"):
+        if params.get(name):
+            try:
+                times[name] = int(float(params[name]))
+            except ValueError as exc:
+                raise SignatureError(f"{name} is not a Unix time") from exc
+    return SignatureParams(params["keyid"], algorithm, names, signature, **times)
+
+
+def signed_values(headers: Mapping[str, str], params: SignatureParams) -> dict[str, str]:
+    """The request's (lower-cased) headers plus the signature's pseudo-headers, for signing_string."""
+    return {**headers, **params.pseudo_headers()}
 
 
 def check_request(
@@ -123,24 +143,35 @@ def check_request(
     if not value:
         raise SignatureError("request is not signed")
     params = parse_signature_header(value)
-    required = {"(request-target)", "host", "date"} if "date" in headers else {"(request-target)", "host"}
+    signed = set(params.headers)
+    required = {"(request-target)", "host"}
     if method.upper() == "POST":
+        # Mastodon: "Mastodon requires the Digest header to be signed when doing a POST request".
         required.add("digest")
-    missing = required - set(params.headers)
+    missing = required - signed
     if missing:
         raise SignatureError(f"signature does not cover {', '.join(sorted(missing))}")
-    if "date" in headers:
+    # As Mastodon: a signed Date or a signed (created) dates the request; an unsigned Date
+    # proves nothing, since anyone on the way could have rewritten it.
+    if not signed & {"date", "(created)"}:
+        raise SignatureError("signature covers neither date nor (created)")
+    now = now or datetime.now(UTC)
+    if "date" in signed:
         try:
-            date = parsedate_to_datetime(headers["date"])
+            date = parsedate_to_datetime(headers.get("date", ""))
         except (TypeError, ValueError) as exc:
             raise SignatureError("Date header is not an HTTP date") from exc
         if date.tzinfo is None:
             date = date.replace(tzinfo=UTC)
-        age = ((now or datetime.now(UTC)) - date).total_seconds()
-        if age > max_age or age < -CLOCK_SKEW:
-            raise SignatureError("Date header is outside the accepted window")
-    elif "(created)" not in params.headers:
-        raise SignatureError("request has no Date")
+        _check_window((now - date).total_seconds(), max_age, "Date header")
+    if "(created)" in signed:
+        if params.created is None:
+            raise SignatureError("signature covers (created) but has no created parameter")
+        _check_window(now.timestamp() - params.created, max_age, "created")
+    if "(expires)" in signed and params.expires is None:
+        raise SignatureError("signature covers (expires) but has no expires parameter")
+    if params.expires is not None and params.expires < now.timestamp():
+        raise SignatureError("signature has expired")
     if method.upper() == "POST" or "digest" in params.headers:
         digest = headers.get("digest", "")
         expected = body_digest(body)
@@ -150,7 +181,12 @@ def check_request(
             raise SignatureError("Digest header with SHA-256 is missing")
         if "SHA-256=" + sha256[0][8:] != expected:
             raise SignatureError("Digest does not match the body")
-    return params, signing_string(method, path, headers, params.headers)
+    return params, signing_string(method, path, signed_values(headers, params), params.headers)
+
+
+def _check_window(age: float, max_age: int, what: str) -> None:
+    if age > max_age or age < -CLOCK_SKEW:
+        raise SignatureError(f"{what} is outside the accepted window")
 
 
 def verify_signature(params: SignatureParams, text: str, public_key_pem: str) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from federation.errors import FetchError, SignatureError
-from federation.signatures import SignatureParams, check_request, signing_string, verify_signature
+from federation.signatures import SignatureParams, check_request, signed_values, signing_string, verify_signature
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ async def verify_request(
     if "?" in path and "(request-target)" in params.headers:
         # Some servers sign the path without its query string; Mastodon accepts that too
         # (SignatureVerification's "compatibility quirk"), so try both.
-        texts.append(signing_string(method, path.split("?", 1)[0], lowered, params.headers))
+        texts.append(signing_string(method, path.split("?", 1)[0], signed_values(lowered, params), params.headers))
     try:
         key = await lookup_key(params.key_id, False)
         if not _verifies(params, texts, key.pem):

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from apsig.draft import Signer, Verifier
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from federation.errors import SignatureError
 from federation.keys import generate_key_pair
@@ -368,3 +369,51 @@ def test_apsig_verifies_the_mastodon_format_delivery_too():
         clock_skew=10**10,
     )
     assert verifier.verify(raise_on_fail=True) == "https://mastodon.example/users/alice#main-key"
+
+
+# ---- (created) and (expires), as hs2019 signers such as Mastodon's verifier accept them -------------
+
+
+def hs2019_signed(private_pem: str, created: int, expires: int | None = None, names: str = "") -> dict[str, str]:
+    names = names or "(request-target) (created) host digest" + (" (expires)" if expires else "")
+    values = {
+        "(request-target)": "post /users/alice/inbox",
+        "(created)": str(created),
+        "(expires)": str(expires),
+        "host": "flurfunk.test",
+        "digest": body_digest(BODY),
+    }
+    text = "\n".join(f"{name}: {values[name]}" for name in names.split())
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    signature = base64.b64encode(key.sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
+    params = f'keyId="{KEY_ID}",algorithm="hs2019",created={created},'
+    params += f"expires={expires}," if expires else ""
+    params += f'headers="{names}",signature="{signature}"'
+    return {"host": "flurfunk.test", "digest": body_digest(BODY), "signature": params}
+
+
+def test_a_signature_dated_by_created_instead_of_date_is_accepted(keys):
+    created = int(datetime.now(UTC).timestamp()) - 30
+    headers = hs2019_signed(keys[0], created, expires=created + 300)
+    assert "date" not in headers
+    assert accepted("POST", "/users/alice/inbox", headers, BODY, keys[1])
+
+
+def test_a_created_time_outside_the_window_is_refused(keys):
+    created = int((datetime.now(UTC) - timedelta(hours=13)).timestamp())
+    with pytest.raises(SignatureError, match="created"):
+        accepted("POST", "/users/alice/inbox", hs2019_signed(keys[0], created), BODY, keys[1])
+
+
+def test_an_expired_signature_is_refused(keys):
+    created = int(datetime.now(UTC).timestamp()) - 600
+    with pytest.raises(SignatureError, match="expired"):
+        accepted("POST", "/users/alice/inbox", hs2019_signed(keys[0], created, expires=created + 60), BODY, keys[1])
+
+
+def test_a_signature_covering_neither_date_nor_created_is_refused(keys):
+    created = int(datetime.now(UTC).timestamp())
+    headers = hs2019_signed(keys[0], created, names="(request-target) host digest")
+    headers["date"] = http_date()
+    with pytest.raises(SignatureError, match="neither"):
+        accepted("POST", "/users/alice/inbox", headers, BODY, keys[1])
