@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import cache
 
 from tortoise.expressions import F
 
@@ -11,9 +12,12 @@ from models.accounts import User
 from models.base import utcnow
 from oauth.throttle import locked_until
 
-# Hashing a dummy password when nobody matches keeps the answer time the same, so
-# timing does not tell which user names exist.
-_NOBODY_HASH = hash_password("nobody has this password")
+
+@cache
+def _nobody_hash() -> str:
+    """Checking a dummy password when nobody matches keeps the answer time the same, so
+    timing does not tell which user names exist. Made on first use, not at import."""
+    return hash_password("nobody has this password")
 
 
 class LoginFailed(Exception):
@@ -42,7 +46,7 @@ async def log_in(identifier: str, password: str, delay_seconds: float) -> User:
     """The user these credentials belong to; raises LoginFailed or LoginThrottled."""
     user = await find_user(identifier)
     if user is None:
-        check_password(_NOBODY_HASH, password)
+        check_password(_nobody_hash(), password)
         raise LoginFailed
     now = utcnow()
     until = locked_until(user.failed_logins, user.last_failed_login_at, delay_seconds)
