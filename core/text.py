@@ -23,7 +23,7 @@ Resolver = Callable[[str, str | None], Awaitable[Account | None]]
 class Composed:
     html: str
     mentions: list[Account] = field(default_factory=list)
-    hashtags: list[str] = field(default_factory=list)
+    hashtags: list[str] = field(default_factory=list)  # as written, without '#'
 
 
 def _link(url: str) -> str:
@@ -67,8 +67,9 @@ async def compose(text: str, base: str, resolve: Resolver, tag_url: Callable[[st
                 if name.isdigit():
                     pieces.append(html.escape(token))
                     continue
-                if name.lower() not in result.hashtags:
-                    result.hashtags.append(name.lower())
+                # Stored case-insensitively, shown as first written (#QuarterlyNumbers stays readable).
+                if name.lower() not in {t.lower() for t in result.hashtags}:
+                    result.hashtags.append(name)
                 pieces.append(
                     f'<a href="{html.escape(tag_url(name.lower()))}" class="mention hashtag" rel="tag">'
                     f"#<span>{html.escape(name)}</span></a>"

@@ -133,7 +133,7 @@ def note(
         {"type": "Mention", "href": a.uri, "name": f"@{a.acct() if a.domain else a.username + '@' + _host(base)}"}
         for a in mentioned
     ]
-    tags += [{"type": "Hashtag", "href": urls.tag_page(base, t), "name": f"#{t}"} for t in hashtags]
+    tags += [{"type": "Hashtag", "href": urls.tag_page(base, t.lower()), "name": f"#{t}"} for t in hashtags]
     document: dict[str, Any] = {
         "id": status.uri,
         "type": "Note",

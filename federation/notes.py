@@ -136,8 +136,8 @@ async def _link_mentions_and_tags(status: Status, document: dict[str, Any]) -> l
     mention_uris, hashtags = tags_of(document)
     accounts = await Account.filter(uri__in=mention_uris) if mention_uris else []
     await Mention.bulk_create([Mention(status_id=status.id, account_id=a.id) for a in accounts], ignore_conflicts=True)
-    for name in dict.fromkeys(hashtags):
-        tag, _ = await Tag.get_or_create(name=name, defaults={"display_name": name})
+    for name in {h.lower(): h for h in reversed(hashtags)}.values():
+        tag, _ = await Tag.get_or_create(name=name.lower(), defaults={"display_name": name})
         await StatusTag.get_or_create(status_id=status.id, tag_id=tag.id)
     return [a for a in accounts if a.local]
 

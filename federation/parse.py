@@ -117,7 +117,7 @@ def actor_fields(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def tags_of(document: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(mentioned actor ids, hashtag names without '#', lower case) from a Note's tag list."""
+    """(mentioned actor ids, hashtag names without '#' as written) from a Note's tag list."""
     mentions, hashtags = [], []
     for tag in as_list(document.get("tag")):
         if not isinstance(tag, dict):
@@ -125,7 +125,7 @@ def tags_of(document: dict[str, Any]) -> tuple[list[str], list[str]]:
         if tag.get("type") == "Mention" and isinstance(tag.get("href"), str):
             mentions.append(tag["href"])
         elif tag.get("type") == "Hashtag" and isinstance(tag.get("name"), str):
-            name = tag["name"].lstrip("#").strip().lower()
+            name = tag["name"].lstrip("#").strip()
             if name:
                 hashtags.append(name)
     return mentions, hashtags

@@ -26,7 +26,7 @@ async def note_document(node: Node, status: Status) -> dict:
     """The Note for a local status, loading what it needs."""
     author = await status.account
     mentioned = list(await Account.filter(mentioned_in__status_id=status.id))
-    hashtags = list(await Tag.filter(status_tags__status_id=status.id).values_list("name", flat=True))
+    hashtags = [t.display_name or t.name for t in await Tag.filter(status_tags__status_id=status.id)]
     media = list(await MediaAttachment.filter(status_id=status.id).order_by("id"))
     parent_uri = status.in_reply_to_uri
     return documents.note(status, author, mentioned, hashtags, media, parent_uri, node.settings.base_url)
@@ -42,7 +42,7 @@ async def _compose(node: Node, text: str):
 async def _set_tags(status: Status, names: Sequence[str]) -> None:
     await StatusTag.filter(status_id=status.id).delete()
     for name in names:
-        tag, _ = await Tag.get_or_create(name=name, defaults={"display_name": name})
+        tag, _ = await Tag.get_or_create(name=name.lower(), defaults={"display_name": name})
         await StatusTag.get_or_create(status_id=status.id, tag_id=tag.id)
 
 

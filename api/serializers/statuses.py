@@ -32,7 +32,7 @@ def media_entity(media: MediaAttachment, base: str) -> dict[str, Any]:
 
 
 def tag_entity(tag: Tag, base: str) -> dict[str, Any]:
-    return {"name": tag.name, "url": urls.tag_page(base, tag.name)}
+    return {"name": tag.display_name or tag.name, "url": urls.tag_page(base, tag.name)}
 
 
 class StatusSerializer:

@@ -31,7 +31,7 @@ async def test_a_post_with_mentions_hashtags_and_links_becomes_a_mastodon_status
     assert status["mentions"] == [
         {"id": str(bob.id), "username": "bob", "url": "https://flurfunk.test/@bob", "acct": "bob"}
     ]
-    assert [t["name"] for t in status["tags"]] == ["flurfunk"]
+    assert [t["name"] for t in status["tags"]] == ["Flurfunk"]  # as first written, like Mastodon
     assert 'class="u-url mention"' in status["content"]
     assert 'href="https://example.com/a"' in status["content"]
     assert status["favourited"] is False and status["pinned"] is False

@@ -65,7 +65,9 @@ async def test_notes_are_addressed_as_mastodon_addresses_each_visibility(local_n
     assert note["to"] == [PUBLIC]
     assert set(note["cc"]) == {followers, bob.uri}
     assert {"type": "Mention", "href": bob.uri, "name": "@bob@flurfunk.test"} in note["tag"]
-    assert any(t["type"] == "Hashtag" and t["name"] == "#lunch" for t in note["tag"])
+    assert any(
+        t["type"] == "Hashtag" and t["name"] == "#Lunch" and t["href"].endswith("/tags/lunch") for t in note["tag"]
+    )
     assert 'class="u-url mention"' in note["content"]
     assert quiet["to"] == [followers] and PUBLIC in quiet["cc"]
     assert activity["type"] == "Create" and activity["object"]["id"] == public.uri
