@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from core.polls import notify_ended_polls
 from federation.delivery import deliver_due
 from inbox.processing import process_due
 from node import Node
@@ -25,7 +26,13 @@ async def run_workers(node: Node, stop: asyncio.Event) -> None:
     await asyncio.gather(
         _loop(node, stop, process_due, node.inbox_ready),
         _loop(node, stop, deliver_due, node.delivery_ready),
+        # Nothing wakes this one: it looks for polls that ended once per poll interval.
+        _loop(node, stop, _ended_polls, asyncio.Event()),
     )
+
+
+async def _ended_polls(node: Node) -> int:
+    return await notify_ended_polls()
 
 
 async def _loop(node: Node, stop: asyncio.Event, work: Callable[[Node], Awaitable[int]], ready: asyncio.Event) -> None:

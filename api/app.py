@@ -8,7 +8,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from api import account_statuses, accounts, instance, notifications, search, status_actions, statuses, timelines
+from api import (
+    account_statuses,
+    accounts,
+    conversations,
+    instance,
+    notifications,
+    polls,
+    search,
+    status_actions,
+    statuses,
+    timelines,
+)
 from api.errors import APIError, handle_api_error
 
 
@@ -25,6 +36,8 @@ routes: list[BaseRoute] = [
     *timelines.routes,
     *notifications.routes,
     *search.routes,
+    *polls.routes,
+    *conversations.routes,
     # Anything else under /api answers like Mastodon does for an unknown path: JSON, not HTML.
     Route("/api/{rest:path}", unknown_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
 ]

@@ -12,11 +12,17 @@ from typing import Any
 from starlette.requests import Request
 
 from api.errors import APIError, unprocessable
+from core.polls import PollSpec
 from core.text import MENTION, URL
 from models.accounts import Account
 from models.statuses import VISIBILITIES, MediaAttachment
 
 MAX_MEDIA = 4
+# Mastodon's defaults, announced in /api/v1/instance as configuration.polls (api/instance.py POLL_LIMITS).
+POLL_MAX_OPTIONS = 4
+POLL_MAX_CHARS = 50
+POLL_MIN_EXPIRATION = 300
+POLL_MAX_EXPIRATION = 2_629_746
 # Mastodon counts every link as 23 characters, whatever its length (StatusLengthValidator).
 URL_PLACEHOLDER = "x" * 23
 LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{2,8})?$")
@@ -139,3 +145,41 @@ async def attachable_media(account: Account, ids: Sequence[int], status_id: int 
     if len(found) > 1 and any(m.type in ("video", "gifv") for m in found):
         raise unprocessable("Cannot attach a video to a post that already contains images")
     return found
+
+
+def _poll_values(params: Params) -> dict[str, Any] | None:
+    """The poll hash from JSON ({"poll": {...}}) or a form (poll[options][]=..., poll[expires_in]=...)."""
+    nested = params.values.get("poll")
+    if isinstance(nested, dict):
+        return nested
+    flat = {k[5:-1]: v for k, v in params.values.items() if k.startswith("poll[") and k.endswith("]")}
+    return flat or None
+
+
+def poll_spec(params: Params, has_media: bool) -> PollSpec | None:
+    """A new status's poll, checked as Mastodon's PollValidator and PostStatusService check it."""
+    values = _poll_values(params)
+    if values is None:
+        return None
+    poll = Params(values)
+    if has_media:
+        # PostStatusService#validate_media!: a poll and attachments never go together.
+        raise unprocessable(f"Cannot attach more than {MAX_MEDIA} files")
+    options = [o.strip() for o in poll.many("options")]
+    if len(options) < 2:
+        raise unprocessable("Poll options must have more than one item")
+    if len(options) > POLL_MAX_OPTIONS:
+        raise unprocessable(f"Poll options can't contain more than {POLL_MAX_OPTIONS} items")
+    if any(not o for o in options) or any(len(o) > POLL_MAX_CHARS for o in options):
+        raise unprocessable(f"Poll options cannot be longer than {POLL_MAX_CHARS} characters each")
+    if len(set(options)) != len(options):
+        raise unprocessable("Poll options contain duplicate items")
+    try:
+        expires_in = int(str(poll.text("expires_in") or ""))
+    except ValueError as exc:
+        raise unprocessable("Poll expires at can't be blank") from exc
+    if expires_in < POLL_MIN_EXPIRATION:
+        raise unprocessable("Poll expires at is too soon")
+    if expires_in > POLL_MAX_EXPIRATION:
+        raise unprocessable("Poll expires at is too far into the future")
+    return PollSpec(options, expires_in, poll.flag("multiple"), poll.flag("hide_totals"))

@@ -26,6 +26,7 @@ from api.status_params import (
     check_visibility,
     language_of,
     media_ids,
+    poll_spec,
 )
 from core.visibility import can_see
 from models.accounts import Account, User
@@ -129,6 +130,7 @@ async def create_status(request: Request) -> JSONResponse:
     visibility = check_visibility(params.text("visibility") or user.default_visibility)
     in_reply_to = await _reply_target(params.text("in_reply_to_id"), account)
     media = await attachable_media(account, media_ids(params.many("media_ids")))
+    poll = poll_spec(params, bool(media))
     check_text(text, spoiler_text, bool(media), node.settings.max_toot_chars)
 
     caller: Caller = request.state.caller
@@ -143,6 +145,7 @@ async def create_status(request: Request) -> JSONResponse:
         in_reply_to=in_reply_to,
         media=media,
         application_name=caller.application.name if caller.application else None,
+        poll=poll,
     )
     if key:
         await _remember_key(account, key, status)

@@ -14,9 +14,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.serializers.conversations import conversation_entities
 from api.serializers.notifications import notification_entities
 from api.serializers.statuses import StatusSerializer
 from models.accounts import Account
+from models.conversations import Conversation
 from models.interactions import Notification
 from models.statuses import MediaAttachment, Status, Tag
 
@@ -77,6 +79,8 @@ class StreamHub:
                 await self._status_event(event, object_id, set(account_ids))
             elif event == "notification":
                 await self._notification(object_id, set(account_ids))
+            elif event == "conversation":
+                await self._conversation(object_id, set(account_ids))
             elif event == "delete":
                 for connection in self.connections:
                     if connection.streams:
@@ -120,3 +124,17 @@ class StreamHub:
             [entity] = await notification_entities([notification], self.base_url, account) or [None]
             if entity is not None:
                 connection.send([stream], "notification", entity)
+
+    async def _conversation(self, conversation_id: int, account_ids: set[int]) -> None:
+        """Mastodon sends a direct-message conversation's new state as event "conversation" on the direct stream."""
+        row = await Conversation.get_or_none(id=conversation_id)
+        if row is None:
+            return
+        for connection in list(self.connections):
+            account = connection.account
+            if account is None or account.id not in account_ids or account.id != row.account_id:
+                continue
+            if "direct" not in connection.streams:
+                continue
+            [entity] = await conversation_entities([row], self.base_url, account)
+            connection.send(["direct"], "conversation", entity)

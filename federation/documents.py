@@ -11,6 +11,7 @@ from core.accounts import avatar_url, header_url
 from federation import urls
 from federation.parse import PUBLIC
 from models.accounts import Account
+from models.polls import Poll
 from models.statuses import MediaAttachment, Status
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -26,6 +27,7 @@ CONTEXT: list[Any] = [
         "toot": "http://joinmastodon.org/ns#",
         "featured": {"@id": "toot:featured", "@type": "@id"},
         "discoverable": "toot:discoverable",
+        "votersCount": "toot:votersCount",
         "indexable": "toot:indexable",
         "blurhash": "toot:blurhash",
         "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
@@ -127,6 +129,7 @@ def note(
     media: list[MediaAttachment],
     in_reply_to_uri: str | None,
     base: str,
+    poll: Poll | None = None,
 ) -> dict[str, Any]:
     to, cc = addressing(status, author, mentioned)
     tags: list[dict[str, Any]] = [
@@ -156,7 +159,27 @@ def note(
         document["updated"] = iso(status.edited_at)
     if status.conversation_uri:
         document["conversation"] = status.conversation_uri
+    if poll is not None:
+        document.update(question_fields(poll))
     return document
+
+
+def question_fields(poll: Poll) -> dict[str, Any]:
+    """What turns a Note into a poll, as Mastodon's NoteSerializer writes it."""
+    options = [
+        {"type": "Note", "name": title, "replies": {"type": "Collection", "totalItems": votes}}
+        for title, votes in zip(poll.options, poll.tallies, strict=False)
+    ]
+    fields: dict[str, Any] = {
+        "type": "Question",
+        "anyOf" if poll.multiple else "oneOf": options,
+        "votersCount": poll.voters_count,
+    }
+    if poll.expires_at is not None:
+        fields["endTime"] = iso(poll.expires_at)
+        if poll.expired():
+            fields["closed"] = iso(poll.expires_at)
+    return fields
 
 
 def _host(base: str) -> str:

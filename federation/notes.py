@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.conversations import record_direct
 from core.counters import bump
 from core.feeds import announce_edit, fan_out
 from core.html import sanitize
@@ -21,6 +22,7 @@ from federation.parse import (
     visibility_of,
 )
 from federation.policy import host_of
+from federation.polls import store_question_poll
 from models.accounts import Account
 from models.base import utcnow
 from models.ids import new_id
@@ -85,17 +87,33 @@ async def store_note(node: Node, document: dict[str, Any], author: Account, dept
     await status.save()
     mentioned = await _link_mentions_and_tags(status, document)
     await _store_attachments(status, author, document)
+    await store_question_poll(status, document)
     await bump(Account, author.id, "statuses_count", last_status_at=published)
     if parent is not None:
         await bump(Status, parent.id, "replies_count")
     await fan_out(status, author)
+    await record_direct(status)
     for account in mentioned:
         await notify(account, author, "mention", status)
     return status
 
 
-async def update_note(status: Status, document: dict[str, Any]) -> None:
-    """Apply an edit received in an Update, keeping the earlier version in the history."""
+async def update_note(status: Status, document: dict[str, Any]) -> bool:
+    """Apply an edit received in an Update, keeping the earlier version in the history.
+
+    Returns False when only a poll's counts changed: Mastodon sends an Update(Question) for each
+    batch of votes, and like Mastodon (ProcessStatusUpdateService) we record no edit for that.
+    """
+    content = sanitize(text_of(document.get("content")) or text_of(document.get("contentMap")))
+    spoiler_text = text_of(document.get("summary"))[:1000]
+    sensitive = bool(document.get("sensitive", False))
+    poll = await store_question_poll(status, document)
+    if poll is not None and (content, spoiler_text, sensitive) == (
+        status.content,
+        status.spoiler_text,
+        status.sensitive,
+    ):
+        return False
     if not await StatusEdit.exists(status_id=status.id):
         await StatusEdit.create(
             status=status,
@@ -104,9 +122,7 @@ async def update_note(status: Status, document: dict[str, Any]) -> None:
             sensitive=status.sensitive,
             created_at=status.created_at,
         )
-    status.content = sanitize(text_of(document.get("content")) or text_of(document.get("contentMap")))
-    status.spoiler_text = text_of(document.get("summary"))[:1000]
-    status.sensitive = bool(document.get("sensitive", False))
+    status.content, status.spoiler_text, status.sensitive = content, spoiler_text, sensitive
     status.edited_at = parse_datetime(document.get("updated")) or utcnow()
     await status.save()
     await StatusEdit.create(
@@ -121,6 +137,7 @@ async def update_note(status: Status, document: dict[str, Any]) -> None:
     await _link_mentions_and_tags(status, document)
     await _store_attachments(status, await status.account, document)
     await announce_edit(status)
+    return True
 
 
 def _language(document: dict[str, Any]) -> str | None:

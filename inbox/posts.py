@@ -12,6 +12,7 @@ from federation.notes import NOTE_TYPES, fetch_note, store_note, update_note
 from federation.parse import id_of, ids_of, parse_datetime, types_of, visibility_of
 from federation.policy import host_of
 from inbox.context import Ignored, Received
+from inbox.votes import take_vote
 from models.accounts import Account
 from models.base import utcnow
 from models.ids import new_id
@@ -25,6 +26,8 @@ async def on_create(r: Received) -> None:
     if not isinstance(obj, dict) or not types_of(obj) & NOTE_TYPES:
         raise Ignored("Create of something other than a post")
     _check_authored_by_actor(r, obj)
+    if await take_vote(r, obj):
+        return
     await store_note(r.node, obj, r.actor)
 
 
@@ -52,7 +55,8 @@ async def on_update(r: Received) -> None:
         if status is None:
             await store_note(r.node, obj, r.actor)
             return
-        await update_note(status, obj)
+        if not await update_note(status, obj):
+            return  # only a poll's counts changed: not an edit anyone is told about
         for booster_id in await Status.filter(reblog_id=status.id).values_list("account_id", flat=True):
             booster = await Account.get(id=booster_id)
             await notify(booster, r.actor, "update", status)

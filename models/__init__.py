@@ -9,4 +9,6 @@ MODEL_MODULES = [
     "models.interactions",
     "models.oauth",
     "models.queues",
+    "models.polls",
+    "models.conversations",
 ]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
+from core.conversations import record_direct
 from core.counters import bump
 from core.feeds import announce_edit, fan_out
 from core.notifications import notify
+from core.polls import PollSpec, create_poll
 from core.statuses import delete_status_everywhere
 from core.text import compose
 from federation import documents, urls
@@ -15,6 +18,7 @@ from federation.parse import PUBLIC
 from models.accounts import Account
 from models.base import utcnow
 from models.ids import new_id
+from models.polls import Poll
 from models.relationships import Follow
 from models.statuses import MediaAttachment, Mention, Status, StatusEdit, StatusTag, Tag
 from node import Node
@@ -29,7 +33,8 @@ async def note_document(node: Node, status: Status) -> dict:
     hashtags = [t.display_name or t.name for t in await Tag.filter(status_tags__status_id=status.id)]
     media = list(await MediaAttachment.filter(status_id=status.id).order_by("id"))
     parent_uri = status.in_reply_to_uri
-    return documents.note(status, author, mentioned, hashtags, media, parent_uri, node.settings.base_url)
+    poll = await Poll.get_or_none(status_id=status.id)
+    return documents.note(status, author, mentioned, hashtags, media, parent_uri, node.settings.base_url, poll)
 
 
 async def _compose(node: Node, text: str):
@@ -57,6 +62,7 @@ async def create_status(
     in_reply_to: Status | None = None,
     media: Sequence[MediaAttachment] = (),
     application_name: str | None = None,
+    poll: PollSpec | None = None,
 ) -> Status:
     composed = await _compose(node, text)
     base = node.settings.base_url
@@ -84,10 +90,14 @@ async def create_status(
     await _set_tags(status, composed.hashtags)
     for item in media:
         await MediaAttachment.filter(id=item.id).update(status_id=status.id)
+    if poll is not None:
+        expires_at = status.created_at + timedelta(seconds=poll.expires_in)
+        await create_poll(status, poll.options, expires_at, poll.multiple, poll.hide_totals)
     await bump(Account, account.id, "statuses_count", last_status_at=status.created_at)
     if in_reply_to is not None:
         await bump(Status, in_reply_to.id, "replies_count")
     await fan_out(status, account)
+    await record_direct(status)
     for mentioned in composed.mentions:
         await notify(mentioned, account, "mention", status)
     if visibility in ("public", "unlisted", "private"):

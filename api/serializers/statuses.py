@@ -8,6 +8,7 @@ from typing import Any
 
 from api.serializers.accounts import account_entity
 from api.serializers.common import iso_ms
+from api.serializers.polls import polls_for_statuses
 from federation import urls
 from models.accounts import Account
 from models.interactions import Bookmark, Favourite, Pin
@@ -66,6 +67,8 @@ class StatusSerializer:
         for media in await MediaAttachment.filter(status_id__in=ids).order_by("id"):
             media_by_status[media.status_id].append(media)
 
+        polls = await polls_for_statuses(ids, self.viewer)
+
         mine: dict[str, set[int]] = {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
         muted: set[str] = set()
         if self.viewer is not None:
@@ -117,7 +120,7 @@ class StatusSerializer:
                 "in_reply_to_id": str(status.in_reply_to_id) if status.in_reply_to_id else None,
                 "in_reply_to_account_id": str(status.in_reply_to_account_id) if status.in_reply_to_account_id else None,
                 "reblog": None,
-                "poll": None,
+                "poll": polls.get(status.id),
                 "card": None,
                 "language": status.language,
                 "edited_at": iso_ms(status.edited_at),
