@@ -11,14 +11,20 @@ from starlette.routing import BaseRoute, Route
 from api import (
     account_statuses,
     accounts,
+    announcements,
     conversations,
     instance,
     notifications,
     polls,
+    reports,
+    scheduled_statuses,
     search,
     status_actions,
     statuses,
+    suggestions,
+    tags,
     timelines,
+    trends,
 )
 from api.errors import APIError, handle_api_error
 
@@ -35,9 +41,16 @@ routes: list[BaseRoute] = [
     *account_statuses.routes,
     *timelines.routes,
     *notifications.routes,
+    # Before search: GET /api/v1/tags/{name} with following and featuring is served by api/tags.py.
+    *tags.routes,
     *search.routes,
     *polls.routes,
     *conversations.routes,
+    *reports.routes,
+    *trends.routes,
+    *suggestions.routes,
+    *announcements.routes,
+    *scheduled_statuses.routes,
     # Anything else under /api answers like Mastodon does for an unknown path: JSON, not HTML.
     Route("/api/{rest:path}", unknown_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
 ]

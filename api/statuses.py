@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
 
+from api import scheduled_statuses
 from api.auth import Caller, current_account, scoped, viewer
 from api.errors import APIError, not_found
 from api.serializers.status_history import status_edits, status_source
@@ -132,6 +133,25 @@ async def create_status(request: Request) -> JSONResponse:
     media = await attachable_media(account, media_ids(params.many("media_ids")))
     poll = poll_spec(params, bool(media))
     check_text(text, spoiler_text, bool(media), node.settings.max_toot_chars)
+
+    raw_time = params.text("scheduled_at")
+    moment = scheduled_statuses.parse_time(raw_time) if raw_time else None
+    if moment is not None and not scheduled_statuses.is_due_now(moment):
+        # Mastodon answers with a ScheduledStatus instead; the worker posts it at that time.
+        scheduled = await scheduled_statuses.schedule(
+            request,
+            account,
+            moment,
+            text=text,
+            spoiler_text=spoiler_text,
+            sensitive=params.flag("sensitive", user.default_sensitive),
+            visibility=visibility,
+            language=language_of(params.text("language"), user.default_language),
+            in_reply_to=in_reply_to,
+            media=media,
+            poll=poll,
+        )
+        return JSONResponse(scheduled)
 
     caller: Caller = request.state.caller
     status = await outbox.create_status(

@@ -6,7 +6,8 @@ from core.events import publish
 from core.relations import ignoring, local_follower_ids
 from models.accounts import Account
 from models.interactions import HomeFeedEntry
-from models.statuses import Mention, Status
+from models.statuses import Mention, Status, StatusTag
+from models.tags import TagFollow
 
 
 async def fan_out(status: Status, author: Account, boosted_author_id: int | None = None) -> list[int]:
@@ -17,6 +18,9 @@ async def fan_out(status: Status, author: Account, boosted_author_id: int | None
     if status.visibility in ("private", "direct"):
         mentioned = await Mention.filter(status_id=status.id, account__domain="").values_list("account_id", flat=True)
         recipients.update(mentioned)
+    if status.visibility == "public" and status.reblog_id is None:
+        # As Mastodon's FanOutOnWriteService#deliver_to_hashtag_followers!: followers of its hashtags see it.
+        recipients.update(await tag_follower_ids(status.id))
     if author.local:
         recipients.add(author.id)
     authors = [author.id] + ([boosted_author_id] if boosted_author_id else [])
@@ -28,6 +32,14 @@ async def fan_out(status: Status, author: Account, boosted_author_id: int | None
     # Published even without home recipients: public and hashtag streams may want it.
     await publish("update", status.id, sorted(recipients))
     return sorted(recipients)
+
+
+async def tag_follower_ids(status_id: int) -> list[int]:
+    tag_ids = await StatusTag.filter(status_id=status_id).values_list("tag_id", flat=True)
+    if not tag_ids:
+        return []
+    followers = TagFollow.filter(tag_id__in=list(tag_ids), account__domain="", account__suspended=False)
+    return list(await followers.values_list("account_id", flat=True))
 
 
 async def announce_edit(status: Status) -> None:

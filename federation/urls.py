@@ -56,3 +56,8 @@ def activity(base: str, username: str, kind: str, local_id: int | str) -> str:
 
 def tag_page(base: str, name: str) -> str:
     return f"{base}/tags/{name}"
+
+
+def report(base: str, report_id: int) -> str:
+    """The id of the Flag that forwards a report to another node."""
+    return f"{base}/reports/{report_id}"

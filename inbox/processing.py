@@ -14,6 +14,7 @@ from inbox.context import Ignored, Received
 from inbox.follows import on_accept, on_follow, on_reject
 from inbox.posts import on_announce, on_create, on_delete, on_update
 from inbox.reactions import on_block, on_like, on_undo
+from inbox.reports import on_flag
 from models.base import utcnow
 from models.queues import DONE, FAILED, PENDING, InboxItem
 from node import Node
@@ -33,6 +34,7 @@ HANDLERS: dict[str, Callable[[Received], Awaitable[None]]] = {
     "Announce": on_announce,
     "Like": on_like,
     "Block": on_block,
+    "Flag": on_flag,
 }
 
 

@@ -9,6 +9,10 @@ MODEL_MODULES = [
     "models.interactions",
     "models.oauth",
     "models.queues",
+    "models.tags",
+    "models.reports",
+    "models.scheduled",
+    "models.suggestions",
     "models.polls",
     "models.conversations",
 ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from api.serializers.accounts import account_entity
 from api.serializers.common import iso_ms
+from api.serializers.reports import reports_of_notifications
 from api.serializers.statuses import StatusSerializer
 from models.accounts import Account
 from models.interactions import Notification
@@ -25,6 +26,7 @@ async def notification_entities(
     status_ids = {n.status_id for n in notifications if n.status_id}
     statuses = list(await Status.filter(id__in=status_ids)) if status_ids else []
     entities = dict(zip((s.id for s in statuses), await StatusSerializer(base, viewer).many(statuses), strict=True))
+    reports = await reports_of_notifications((n.id for n in notifications if n.type == "admin.report"), base)
 
     result = []
     for notification in notifications:
@@ -41,5 +43,7 @@ async def notification_entities(
         }
         if notification.type in WITH_STATUS:
             entity["status"] = entities.get(notification.status_id) if notification.status_id else None
+        if notification.type == "admin.report":
+            entity["report"] = reports.get(notification.id)
         result.append(entity)
     return result

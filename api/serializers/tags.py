@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from federation import urls
+from models.accounts import Account
 from models.base import utcnow
 from models.statuses import StatusTag, Tag
+from models.tags import FeaturedTag, TagFollow
 
 HISTORY_DAYS = 7
 
@@ -18,8 +20,13 @@ def _midnight(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-async def tag_entities(tags: Sequence[Tag], base: str, with_following: bool) -> list[dict[str, Any]]:
-    """One query for the uses of all `tags` in the past week, counted per day in Python."""
+async def tag_entities(
+    tags: Sequence[Tag], base: str, with_following: bool, viewer: Account | None = None
+) -> list[dict[str, Any]]:
+    """One query for the uses of all `tags` in the past week, counted per day in Python.
+
+    `with_following` adds `following` and `featuring` for a logged-in caller (`viewer`), as Mastodon does.
+    """
     today = _midnight(utcnow())
     since = today - timedelta(days=HISTORY_DAYS - 1)
     uses: dict[tuple[int, datetime], int] = defaultdict(int)
@@ -33,6 +40,13 @@ async def tag_entities(tags: Sequence[Tag], base: str, with_following: bool) -> 
             key = (tag_id, _midnight(created_at))
             uses[key] += 1
             authors[key].add(account_id)
+    followed: set[int] = set()
+    featured: set[int] = set()
+    if with_following and viewer is not None and saved:
+        followed = set(await TagFollow.filter(account_id=viewer.id, tag_id__in=saved).values_list("tag_id", flat=True))
+        featured = set(
+            await FeaturedTag.filter(account_id=viewer.id, tag_id__in=saved).values_list("tag_id", flat=True)
+        )
 
     entities = []
     for tag in tags:
@@ -53,7 +67,7 @@ async def tag_entities(tags: Sequence[Tag], base: str, with_following: bool) -> 
             ],
         }
         if with_following:
-            # Following hashtags is not offered on this node.
-            entity["following"] = False
+            entity["following"] = tag.id in followed
+            entity["featuring"] = tag.id in featured
         entities.append(entity)
     return entities
