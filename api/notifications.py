@@ -10,7 +10,9 @@ from tortoise.queryset import QuerySet
 
 from api.auth import current_account, scoped
 from api.errors import not_found
+from api.markers import notifications_read_up_to
 from api.pagination import apply, ordered, page_params, paged_response, parse_limit
+from api.serializers.filters import hidden_in
 from api.serializers.notifications import notification_entities
 from api.timelines import query_list
 from models.accounts import Account
@@ -59,7 +61,11 @@ async def index(request: Request) -> JSONResponse:
     me = current_account(request)
     page = page_params(request, default=DEFAULT_LIMIT, maximum=2 * DEFAULT_LIMIT)
     notifications = ordered(list(await apply(filtered(request, visible_notifications(me)), page)), page)
-    body = await notification_entities(notifications, _base(request), me)
+    body = [
+        entity
+        for entity in await notification_entities(notifications, _base(request), me)
+        if not (entity.get("status") and hidden_in(entity["status"], "notifications"))
+    ]
     # Unlike the favourites list, Mastodon offers `next` on every non-empty notifications page.
     return paged_response(request, body, [n.id for n in notifications])
 
@@ -95,10 +101,11 @@ async def clear(request: Request) -> JSONResponse:
 
 @scoped("read:notifications")
 async def unread_count(request: Request) -> JSONResponse:
-    # No read markers are kept yet, so every notification counts as unread, up to the cap.
+    # Unread is what came after the notifications marker (POST /api/v1/markers), up to the cap.
     me = current_account(request)
     limit = parse_limit(request.query_params.get("limit"), UNREAD_DEFAULT, UNREAD_MAX)
-    ids = await filtered(request, visible_notifications(me)).limit(max(limit, 1)).values_list("id", flat=True)
+    unread = visible_notifications(me).filter(id__gt=await notifications_read_up_to(me.id))
+    ids = await filtered(request, unread).limit(max(limit, 1)).values_list("id", flat=True)
     return JSONResponse({"count": min(len(ids), limit)})
 
 

@@ -22,6 +22,7 @@ from api.auth import Caller, authenticate, has_scope
 from api.errors import APIError
 from api.streaming_hub import StreamHub
 from models.accounts import Account, User
+from models.lists import List
 from models.oauth import AccessToken
 
 HEARTBEAT_SECONDS = 15.0
@@ -41,7 +42,19 @@ def stream_name(kind: str, params: dict[str, str]) -> str | None:
     if kind in ("hashtag", "hashtag:local"):
         tag = (params.get("tag") or "").lstrip("#").lower()
         return f"{kind}:{tag}" if tag else None
+    if kind == "list":
+        list_id = (params.get("list") or "").strip()
+        return f"list:{list_id}" if list_id.isdigit() else None
     return None
+
+
+async def may_stream(stream: str, caller: Caller | None) -> bool:
+    """A list stream is its owner's alone (Mastodon's authorizeListAccess)."""
+    if not stream.startswith("list:"):
+        return True
+    if caller is None or caller.account is None:
+        return False
+    return await List.exists(id=int(stream.split(":", 1)[1]), account_id=caller.account.id)
 
 
 def _needs(stream: str) -> str:
@@ -58,10 +71,12 @@ async def _sse(request: Request, kind: str) -> Response:
     if stream is None:
         raise APIError(400, "Unknown stream type")
     caller = await authenticate(request)
-    if stream.split(":")[0] in ("user", "direct") and (caller is None or caller.account is None):
+    if stream.split(":")[0] in ("user", "direct", "list") and (caller is None or caller.account is None):
         raise APIError(401, "Error: Missing access token")
     if caller is not None and not has_scope(caller.scopes, _needs(stream)):
         raise APIError(401, "Error: Access token does not have the required scopes")
+    if not await may_stream(stream, caller):
+        raise APIError(401, "Error: Not authorized to stream this list")
     hub = _hub(request)
     connection = hub.open(caller.account if caller else None)
     connection.streams.add(stream)
@@ -75,7 +90,8 @@ async def _sse(request: Request, kind: str) -> Response:
                 except TimeoutError:
                     yield b":thump\n\n"
                     continue
-                yield f"event: {message['event']}\ndata: {message['payload']}\n\n".encode()
+                # Events without a payload (filters_changed) read "undefined" here, as from Mastodon's streaming server.
+                yield f"event: {message['event']}\ndata: {message.get('payload', 'undefined')}\n\n".encode()
         finally:
             hub.close(connection)
 
@@ -129,20 +145,22 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     hub = _hub(websocket)
     connection = hub.open(caller.account if caller else None)
 
-    def subscribe(params: dict[str, str]) -> str | None:
+    async def subscribe(params: dict[str, str]) -> str | None:
         stream = stream_name(params.get("stream", ""), params)
         if stream is None:
             return "Unknown stream type"
-        if stream.split(":")[0] in ("user", "direct") and (caller is None or caller.account is None):
+        if stream.split(":")[0] in ("user", "direct", "list") and (caller is None or caller.account is None):
             return "Missing access token"
         if caller is not None and not has_scope(caller.scopes, _needs(stream)):
             return "Access token does not have the required scopes"
+        if not await may_stream(stream, caller):
+            return "Not authorized to stream this list"
         connection.streams.add(stream)
         return None
 
     initial = websocket.query_params.get("stream")
     if initial:
-        error = subscribe(dict(websocket.query_params))
+        error = await subscribe(dict(websocket.query_params))
         if error:
             await websocket.send_text(json.dumps({"error": error, "status": 401}))
 
@@ -164,7 +182,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
                 continue
             params = {k: str(v) for k, v in command.items() if isinstance(v, str | int | bool)}
             if command.get("type") == "subscribe":
-                error = subscribe(params)
+                error = await subscribe(params)
                 if error:
                     await websocket.send_text(json.dumps({"error": error, "status": 400}))
             elif command.get("type") == "unsubscribe":
@@ -189,6 +207,7 @@ routes: list[BaseRoute] = [
     _sse_route("/api/v1/streaming/hashtag", "hashtag"),
     _sse_route("/api/v1/streaming/hashtag/local", "hashtag:local"),
     _sse_route("/api/v1/streaming/direct", "direct"),
+    _sse_route("/api/v1/streaming/list", "list"),
     WebSocketRoute("/api/v1/streaming", websocket_endpoint),
     WebSocketRoute("/api/v1/streaming/", websocket_endpoint),
 ]

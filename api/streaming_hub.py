@@ -2,8 +2,9 @@
 
 The hub listens to core.events. Each connection holds the streams it subscribed to
 ("user", "user:notification", "public", "public:local", "public:remote", the ":media"
-variants, "hashtag:NAME", "hashtag:local:NAME", "direct") and a queue the transport
-(WebSocket or server-sent events) drains.
+variants, "hashtag:NAME", "hashtag:local:NAME", "direct", "list:ID") and a queue the transport
+(WebSocket or server-sent events) drains. A status caught by one of the viewer's `hide`
+filters for the stream's context is not sent; others carry their `filtered` matches.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.serializers.conversations import conversation_entities
+from api.serializers.filters import hidden_in
 from api.serializers.notifications import notification_entities
 from api.serializers.statuses import StatusSerializer
+from core.feeds import in_list
 from models.accounts import Account
 from models.conversations import Conversation
 from models.interactions import Notification
+from models.lists import List
 from models.statuses import MediaAttachment, Status, Tag
 
 log = logging.getLogger("flurfunk.streaming")
@@ -32,16 +36,24 @@ class Connection:
     streams: set[str] = field(default_factory=set)
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
 
-    def send(self, stream: list[str], event: str, payload: Any) -> None:
-        message = {
-            "stream": stream,
-            "event": event,
-            "payload": payload if isinstance(payload, str) else json.dumps(payload),
-        }
+    def send(self, stream: list[str], event: str, payload: Any = None) -> None:
+        """`payload` None: an event without one (filters_changed), which Mastodon sends with no payload key."""
+        message: dict[str, Any] = {"stream": stream, "event": event}
+        if payload is not None:
+            message["payload"] = payload if isinstance(payload, str) else json.dumps(payload)
         try:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:
             log.warning("stream queue full; dropping %s for account %s", event, self.account and self.account.id)
+
+
+def _context(stream: str) -> str | None:
+    """The filter context of a stream (Mastodon's streaming server: home for user and list, public for the rest)."""
+    if stream in ("user",) or stream.startswith("list:"):
+        return "home"
+    if stream.startswith(("public", "hashtag")):
+        return "public"
+    return None
 
 
 def _public_streams(status: Status, has_media: bool, tags: list[str]) -> list[str]:
@@ -81,6 +93,11 @@ class StreamHub:
                 await self._notification(object_id, set(account_ids))
             elif event == "conversation":
                 await self._conversation(object_id, set(account_ids))
+            elif event == "filters_changed":
+                for connection in self.connections:
+                    if connection.account is not None and connection.account.id in account_ids:
+                        if "user" in connection.streams:
+                            connection.send(["user"], "filters_changed")
             elif event == "delete":
                 for connection in self.connections:
                     if connection.streams:
@@ -95,7 +112,16 @@ class StreamHub:
         tags = list(await Tag.filter(status_tags__status_id=status.id).values_list("name", flat=True))
         has_media = await MediaAttachment.exists(status_id=status.id)
         public = _public_streams(status, has_media, tags)
-        rendered: dict[int | None, str] = {}
+        rendered: dict[int | None, dict[str, Any]] = {}
+        listed: dict[int, bool] = {}
+
+        async def in_list_stream(stream: str, viewer_id: int | None) -> bool:
+            list_id = int(stream.split(":", 1)[1])
+            if list_id not in listed:
+                lst = await List.get_or_none(id=list_id)
+                listed[list_id] = lst is not None and lst.account_id == viewer_id and await in_list(status.id, lst)
+            return listed[list_id]
+
         for connection in list(self.connections):
             viewer_id = connection.account.id if connection.account else None
             matched = [s for s in public if s in connection.streams]
@@ -103,12 +129,18 @@ class StreamHub:
                 matched.insert(0, "user")
             if status.visibility == "direct" and "direct" in connection.streams and viewer_id in home_ids:
                 matched.append("direct")
-            if not matched:
+            lists = [s for s in connection.streams if s.startswith("list:") and await in_list_stream(s, viewer_id)]
+            if not matched and not lists:
                 continue
             if viewer_id not in rendered:
-                entity = await StatusSerializer(self.base_url, connection.account).one(status)
-                rendered[viewer_id] = json.dumps(entity)
-            connection.send(matched[:1], event, rendered[viewer_id])
+                rendered[viewer_id] = await StatusSerializer(self.base_url, connection.account).one(status)
+            entity = rendered[viewer_id]
+            if matched and not hidden_in(entity, _context(matched[0]) or ""):
+                connection.send(matched[:1], event, json.dumps(entity))
+            for stream in sorted(lists):
+                # Mastodon names a list stream ["list", id], one message per list.
+                if not hidden_in(entity, "home"):
+                    connection.send(["list", stream.split(":", 1)[1]], event, json.dumps(entity))
 
     async def _notification(self, notification_id: int, account_ids: set[int]) -> None:
         notification = await Notification.get_or_none(id=notification_id)

@@ -1,6 +1,8 @@
-"""Client API: the home, public and hashtag timelines, and the favourites and bookmarks lists.
+"""Client API: the home, public, hashtag and list timelines, and the favourites and bookmarks lists.
 
 Every list is one query for the page of statuses, then StatusSerializer for the whole page.
+Statuses caught by one of the viewer's `hide` filters for the timeline's context are left
+out of the page; the Link header still pages over them, so no page repeats or skips.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from api.auth import current_account, scoped, viewer
+from api.lists import list_or_404
 from api.pagination import Page, apply, ordered, page_params, paged_response
+from api.serializers.filters import hidden_in
 from api.serializers.statuses import StatusSerializer
+from core.feeds import list_statuses
 from models.accounts import Account
 from models.interactions import Bookmark, Favourite, HomeFeedEntry
 from models.relationships import Block, Mute
@@ -56,11 +61,17 @@ async def statuses_in_order(ids: Sequence[int]) -> list[Status]:
     return [found[i] for i in ids if i in found]
 
 
-async def status_page(request: Request, query: QuerySet, page: Page, me: Account | None) -> JSONResponse:
+def unhidden(body: list[dict], context: str) -> list[dict]:
+    return [entity for entity in body if not hidden_in(entity, context)]
+
+
+async def status_page(
+    request: Request, query: QuerySet, page: Page, me: Account | None, context: str = "public"
+) -> JSONResponse:
     """A page of a Status query, paged by status id, with the Link header timelines always carry when non-empty."""
     statuses = ordered(list(await apply(query, page)), page)
     base = request.app.state.node.settings.base_url
-    body = await StatusSerializer(base, me).many(statuses)
+    body = unhidden(await StatusSerializer(base, me).many(statuses), context)
     return paged_response(request, body, [s.id for s in statuses])
 
 
@@ -72,8 +83,16 @@ async def home(request: Request) -> JSONResponse:
     feed = apply(HomeFeedEntry.filter(account_id=me.id), page, "status_id")
     ids = ordered(list(await feed.values_list("status_id", flat=True)), page)
     statuses = await statuses_in_order(ids)
-    body = await StatusSerializer(request.app.state.node.settings.base_url, me).many(statuses)
+    body = unhidden(await StatusSerializer(request.app.state.node.settings.base_url, me).many(statuses), "home")
     return paged_response(request, body, [s.id for s in statuses])
+
+
+@scoped("read:lists")
+async def list_timeline(request: Request) -> JSONResponse:
+    me = current_account(request)
+    lst = await list_or_404(me, request.path_params["list_id"])
+    # A list is a slice of home, so home is the context its filters apply in (as Mastodon).
+    return await status_page(request, list_statuses(lst), page_params(request), me, context="home")
 
 
 def public_statuses(request: Request, me: Account | None) -> QuerySet:
@@ -143,6 +162,7 @@ routes: list[BaseRoute] = [
     Route("/api/v1/timelines/home", home, methods=["GET"]),
     Route("/api/v1/timelines/public", public, methods=["GET"]),
     Route("/api/v1/timelines/tag/{hashtag}", tag, methods=["GET"]),
+    Route("/api/v1/timelines/list/{list_id}", list_timeline, methods=["GET"]),
     Route("/api/v1/favourites", favourites, methods=["GET"]),
     Route("/api/v1/bookmarks", bookmarks, methods=["GET"]),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from api.serializers.accounts import account_entity
 from api.serializers.common import iso_ms
+from api.serializers.filters import filter_results
 from api.serializers.polls import polls_for_statuses
 from federation import urls
 from models.accounts import Account
@@ -69,6 +70,13 @@ class StatusSerializer:
 
         polls = await polls_for_statuses(ids, self.viewer)
 
+        filtered = await filter_results(
+            self.viewer,
+            statuses,
+            reblogged,
+            {sid: [m.description for m in ms if m.description] for sid, ms in media_by_status.items()},
+        )
+
         mine: dict[str, set[int]] = {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
         muted: set[str] = set()
         if self.viewer is not None:
@@ -124,7 +132,7 @@ class StatusSerializer:
                 "card": None,
                 "language": status.language,
                 "edited_at": iso_ms(status.edited_at),
-                "filtered": [],
+                "filtered": filtered.get(status.id, []),
             }
             if self.viewer is not None:
                 entity["favourited"] = status.id in mine["favourited"]
