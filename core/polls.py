@@ -127,8 +127,8 @@ async def notify_ended_polls(limit: int = 100) -> int:
         author = await Account.get(id=poll.account_id)
         if author.local:
             await notify_self(author, status)
-        voter_ids = await PollVote.filter(poll_id=poll.id, account__domain="").distinct().values_list(
-            "account_id", flat=True
+        voter_ids = (
+            await PollVote.filter(poll_id=poll.id, account__domain="").distinct().values_list("account_id", flat=True)
         )
         for voter in await Account.filter(id__in=list(voter_ids)):
             await notify(voter, author, "poll", status)
