@@ -15,7 +15,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT.parent / "shared" / "tools"))
+# The shared tools (mastodon_shapes) and the Mastodon OpenAPI description live beside the checkout.
+SHARED_TOOLS = ROOT.parent / "shared" / "tools"
+if not (SHARED_TOOLS / "mastodon_shapes.py").exists():
+    raise RuntimeError(f"{SHARED_TOOLS}/mastodon_shapes.py is missing: the tests need ../shared beside the checkout")
+sys.path.insert(0, str(SHARED_TOOLS))
 
 from core.registration import create_local_account  # noqa: E402
 from models.accounts import Account  # noqa: E402
