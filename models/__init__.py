@@ -18,4 +18,5 @@ MODEL_MODULES = [
     "models.suggestions",
     "models.polls",
     "models.conversations",
+    "models.directory",
 ]
