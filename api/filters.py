@@ -124,8 +124,8 @@ async def index(request: Request) -> Response:
     me = current_account(request)
     filters = await Filter.filter(account_id=me.id).order_by("id")
     ids = [f.id for f in filters]
-    keywords = await FilterKeyword.filter(filter_id__in=ids).order_by("id") if ids else []
-    statuses = await FilterStatus.filter(filter_id__in=ids).order_by("id") if ids else []
+    keywords = await FilterKeyword.filter(custom_filter_id__in=ids).order_by("id") if ids else []
+    statuses = await FilterStatus.filter(custom_filter_id__in=ids).order_by("id") if ids else []
     return JSONResponse(
         [
             filter_entity(

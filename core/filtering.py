@@ -95,12 +95,12 @@ async def active_rules(account_id: int, now: datetime | None = None) -> list[Rul
         return []
     ids = [f.id for f in filters]
     keywords: dict[int, list[tuple[str, bool]]] = {i: [] for i in ids}
-    for custom_filter_id, keyword, whole_word in await FilterKeyword.filter(filter_id__in=ids).values_list(
+    for custom_filter_id, keyword, whole_word in await FilterKeyword.filter(custom_filter_id__in=ids).values_list(
         "custom_filter_id", "keyword", "whole_word"
     ):
         keywords[custom_filter_id].append((keyword, whole_word))
     statuses: dict[int, list[int]] = {i: [] for i in ids}
-    for custom_filter_id, status_id in await FilterStatus.filter(filter_id__in=ids).values_list(
+    for custom_filter_id, status_id in await FilterStatus.filter(custom_filter_id__in=ids).values_list(
         "custom_filter_id", "status_id"
     ):
         statuses[custom_filter_id].append(status_id)
