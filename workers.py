@@ -16,15 +16,19 @@ from collections.abc import Awaitable, Callable
 from core.polls import notify_ended_polls
 from federation.delivery import deliver_due
 from inbox.processing import process_due
+from media.cleanup import remove_unattached_media
 from node import Node
 from outbox.scheduled import publish_due
 
 log = logging.getLogger("flurfunk.worker")
 POLL_SECONDS = 1.0
+# Uploads left out of any post are removed after a day (media/cleanup.py); looking hourly is plenty.
+MEDIA_CLEANUP_SECONDS = 3600.0
 
 
 async def run_workers(node: Node, stop: asyncio.Event) -> None:
     await asyncio.gather(
+        _every(node, stop, _unattached_media, MEDIA_CLEANUP_SECONDS),
         _loop(node, stop, process_due, node.inbox_ready),
         _loop(node, stop, deliver_due, node.delivery_ready),
         # Nothing wakes this one: it looks for polls that ended once per poll interval.
@@ -36,6 +40,21 @@ async def run_workers(node: Node, stop: asyncio.Event) -> None:
 
 async def _ended_polls(node: Node) -> int:
     return await notify_ended_polls()
+
+
+async def _unattached_media(node: Node) -> int:
+    return await remove_unattached_media(node.settings.media_dir)
+
+
+async def _every(node: Node, stop: asyncio.Event, work: Callable[[Node], Awaitable[int]], seconds: float) -> None:
+    """Run `work` now and then every `seconds` until stopped."""
+    while not stop.is_set():
+        try:
+            await work(node)
+        except Exception:
+            log.exception("periodic worker pass failed")
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 async def _loop(node: Node, stop: asyncio.Event, work: Callable[[Node], Awaitable[int]], ready: asyncio.Event) -> None:

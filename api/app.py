@@ -17,6 +17,7 @@ from api import (
     instance,
     lists,
     markers,
+    media,
     notifications,
     polls,
     reports,
@@ -47,6 +48,7 @@ routes: list[BaseRoute] = [
     # Before search: GET /api/v1/tags/{name} with following and featuring is served by api/tags.py.
     *tags.routes,
     *search.routes,
+    *media.routes,
     *lists.routes,
     *markers.routes,
     *filters.routes,

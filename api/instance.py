@@ -14,6 +14,8 @@ from tortoise.expressions import Q
 from api.auth import current_account, scoped
 from api.serializers.accounts import account_entity
 from api.serializers.common import iso_ms
+from media import images
+from media.attachments import DESCRIPTION_LIMIT
 from models.accounts import Account, User
 from models.base import utcnow
 from models.oauth import AccessToken
@@ -33,11 +35,12 @@ ACTIVITY_WEEKS = 12
 # Limits as Mastodon 4.3 ships them, except the character limit, which is a setting.
 MAX_MEDIA_ATTACHMENTS = 4
 CHARACTERS_RESERVED_PER_URL = 23
+# The image entries come from the media pipeline, so what is advertised is what uploads are checked against.
 MEDIA_LIMITS: dict[str, Any] = {
-    "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
-    "description_limit": 1500,
-    "image_size_limit": 16 * 1024 * 1024,
-    "image_matrix_limit": 33_177_600,  # 7680x4320
+    "supported_mime_types": [content_type for content_type, _ in images.FORMATS.values()],
+    "description_limit": DESCRIPTION_LIMIT,
+    "image_size_limit": images.IMAGE_SIZE_LIMIT,
+    "image_matrix_limit": images.MATRIX_LIMIT,
     "video_size_limit": 99 * 1024 * 1024,
     "video_frame_rate_limit": 120,
     "video_matrix_limit": 8_294_400,  # 3840x2160

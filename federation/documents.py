@@ -5,6 +5,7 @@ Pure functions: models in (with the relations they need already loaded), dicts o
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Any
 
 from core.accounts import avatar_url, header_url
@@ -64,8 +65,8 @@ def person(account: Account, base: str) -> dict[str, Any]:
         "discoverable": account.discoverable,
         "indexable": account.discoverable,
         "published": iso(account.created_at),
-        "icon": {"type": "Image", "mediaType": "image/png", "url": avatar_url(account, base)},
-        "image": {"type": "Image", "mediaType": "image/png", "url": header_url(account, base)},
+        "icon": _image(avatar_url(account, base)),
+        "image": _image(header_url(account, base)),
         "attachment": [
             {"type": "PropertyValue", "name": f.get("name", ""), "value": f.get("value", "")}
             for f in account.fields_json
@@ -73,6 +74,12 @@ def person(account: Account, base: str) -> dict[str, Any]:
         "tag": [],
         "publicKey": {"id": account.key_id, "owner": account.uri, "publicKeyPem": account.public_key_pem},
     }
+
+
+def _image(url: str) -> dict[str, Any]:
+    # Stored images are named for the format they were re-encoded to (media/images.py), so the
+    # name tells the type: a JPEG avatar is announced as image/jpeg, not as a PNG.
+    return {"type": "Image", "mediaType": mimetypes.guess_type(url)[0] or "image/png", "url": url}
 
 
 def _instance_actor(account: Account, base: str) -> dict[str, Any]:

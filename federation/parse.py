@@ -6,12 +6,17 @@ give the one form the rest of the code expects.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
+
+from media.meta import clamp_focus, size_meta
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 # Both short forms of the public collection occur in the wild (JSON-LD compaction).
 PUBLIC_ALIASES = {PUBLIC, "as:Public", "Public"}
+MAX_URL = 1024  # what MediaAttachment.remote_url holds
+BASE83 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~"
 
 
 def as_list(value: Any) -> list[Any]:
@@ -132,23 +137,51 @@ def tags_of(document: dict[str, Any]) -> tuple[list[str], list[str]]:
 
 
 def attachments_of(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """A Note's attachments as MediaAttachment values; the files stay on the author's server (remote_url)."""
     found = []
     for item in as_list(document.get("attachment")):
         if not isinstance(item, dict) or item.get("type") not in ("Document", "Image", "Video", "Audio"):
             continue
         url = id_of(item.get("url"))
-        if not url:
+        if not url or len(url) > MAX_URL:
             continue
-        media_type = str(item.get("mediaType") or "")
+        media_type = str(item.get("mediaType") or "")[:128]
         kind = media_type.split("/", 1)[0] if "/" in media_type else "image"
         found.append(
             {
                 "remote_url": url,
                 "content_type": media_type,
                 "type": {"image": "image", "video": "video", "audio": "audio"}.get(kind, "unknown"),
-                "description": text_of(item.get("name")),
-                "blurhash": item.get("blurhash") if isinstance(item.get("blurhash"), str) else None,
-                "meta": {k: item[k] for k in ("width", "height") if isinstance(item.get(k), int)},
+                # Mastodon keeps 1500 characters of a remote description (MediaAttachment::MAX_DESCRIPTION_LENGTH).
+                "description": text_of(item.get("name"))[:1500],
+                "blurhash": _blurhash(item.get("blurhash")),
+                "meta": _media_meta(item),
             }
         )
     return found
+
+
+def _blurhash(value: Any) -> str | None:
+    """A well-formed hash of at most 5x5 components, as Mastodon's MediaAttachmentParser accepts; else None."""
+    if not isinstance(value, str) or len(value) < 6 or not set(value) <= set(BASE83):
+        return None
+    size_flag = BASE83.index(value[0])
+    x, y = size_flag % 9 + 1, size_flag // 9 + 1
+    if x > 5 or y > 5 or len(value) != 4 + 2 * x * y:
+        return None
+    return value
+
+
+def _media_meta(item: dict[str, Any]) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    width, height = item.get("width"), item.get("height")
+    if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
+        meta["original"] = size_meta(width, height)
+    focal = item.get("focalPoint")
+    if (
+        isinstance(focal, list)
+        and len(focal) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in focal)
+    ):
+        meta["focus"] = clamp_focus(float(focal[0]), float(focal[1]))
+    return meta
