@@ -33,6 +33,9 @@ class Settings:
     max_toot_chars: int = 500
     # After five failed logins a user waits this long, doubling with each further failure (oauth/throttle.py).
     login_delay_seconds: float = 30.0
+    # Nodes whose people directories this node pulls and which may pull this one's (directory/exchange.py).
+    # None: not configured, so the allowlist in allowlist mode and nobody in open federation.
+    directory_peers: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.scheme not in ("http", "https"):
@@ -45,6 +48,12 @@ class Settings:
     @property
     def base_url(self) -> str:
         return f"{self.scheme}://{self.domain}"
+
+    @property
+    def directory_peer_domains(self) -> frozenset[str]:
+        if self.directory_peers is not None:
+            return self.directory_peers
+        return self.allowed_domains if self.federation == "allowlist" else frozenset()
 
     @property
     def database_url(self) -> str:
@@ -66,6 +75,8 @@ class Settings:
             "allowed_domains": _domains(env.get("FEDI_ALLOWED_DOMAINS", "")),
             "blocked_domains": _domains(env.get("FEDI_BLOCKED_DOMAINS", "")),
         }
+        if "FEDI_DIRECTORY_PEERS" in env:
+            values["directory_peers"] = _domains(env["FEDI_DIRECTORY_PEERS"])
         if "FEDI_LOGIN_DELAY" in env:
             try:
                 values["login_delay_seconds"] = float(env["FEDI_LOGIN_DELAY"])

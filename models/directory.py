@@ -1,7 +1,8 @@
 """The company directory: work profiles of local people, and everyone's entry in the people search.
 
 A WorkProfile belongs to a local account (department, title, ... as the company's user
-directory has them). A DirectoryEntry is one person in the company-wide people search:
+directory has them); a remote account has one too when its actor document carries the
+Flurfunk work properties (source "actor", read by federation/actors.store_actor). A DirectoryEntry is one person in the company-wide people search:
 local people (from their WorkProfile) and people of peer nodes (pulled from those nodes'
 directory collections), so that a search is answered from this node's database alone.
 """
@@ -24,7 +25,8 @@ class WorkProfile(Model):
     skills = fields.JSONField(default=list)  # ["Kubernetes", "Tax law", ...]
     # The manager's actor id: a local or remote account (the LDAP `manager` attribute, resolved).
     manager_uri = fields.CharField(max_length=512, default="")
-    # Where the profile came from, for imports: "", "csv" or "ldap", and the directory's own key (uid).
+    # Where the profile came from: "" (typed in), "csv" or "ldap" (imports, with the directory's own
+    # key, uid, in external_id), or "actor" (a remote account's actor document).
     source = fields.CharField(max_length=16, default="")
     external_id = fields.CharField(max_length=255, null=True, unique=True)
     updated_at = fields.DatetimeField(default=utcnow)
@@ -53,3 +55,19 @@ class DirectoryEntry(Model):
 
     class Meta:
         table = "directory_entries"
+
+
+class DirectoryPeer(Model):
+    """A node whose directory collection this node pulls, and how far the last pull got."""
+
+    id = fields.IntField(primary_key=True)
+    domain = fields.CharField(max_length=255, unique=True)
+    collection_url = fields.CharField(max_length=512, default="")
+    # The newest `updated` the peer served, in the peer's own clock: the next pull asks `since` it.
+    pulled_up_to = fields.DatetimeField(null=True)
+    last_attempt_at = fields.DatetimeField(null=True)
+    last_success_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(default="")
+
+    class Meta:
+        table = "directory_peers"

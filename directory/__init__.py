@@ -1,0 +1,1 @@
+"""The company directory: work profiles, the directory entries of everyone findable, and their exchange between nodes."""
