@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 
 import httpx
+import websockets
 from mastodon_shapes import check
 
 from models.lists import List, ListAccount
@@ -244,3 +246,27 @@ def test_a_list_stream_receives_a_members_post(start_node):
     assert found, "no update reached the list stream"
     assert found[0]["uri"] == post["uri"]
     check("Status", found[0])
+
+
+def test_a_list_is_subscribed_to_over_the_websocket(start_node):
+    eng = start_node()
+    alice, bob = Person.on(eng, "alice"), Person.on(eng, "bob")
+    alice.follow(bob)
+    list_id = alice.post("/api/v1/lists", title="Bob")["id"]
+    alice.post(f"/api/v1/lists/{list_id}/accounts", account_ids=[alice.account_id(bob)])
+
+    async def scenario() -> dict:
+        async with websockets.connect(f"ws://{eng.domain}/api/v1/streaming?access_token={alice.token}") as socket:
+            await socket.send(json.dumps({"type": "subscribe", "stream": "list", "list": list_id}))
+            await socket.send(json.dumps({"type": "subscribe", "stream": "list", "list": "999"}))
+            refusal = json.loads(await asyncio.wait_for(socket.recv(), 10))
+            assert "error" in refusal
+            await asyncio.to_thread(bob.toot, "over the socket")
+            while True:
+                message = json.loads(await asyncio.wait_for(socket.recv(), 15))
+                if message.get("event") == "update":
+                    return message
+
+    message = asyncio.run(scenario())
+    assert message["stream"] == ["list", list_id]
+    assert "over the socket" in json.loads(message["payload"])["content"]
