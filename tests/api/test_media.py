@@ -334,3 +334,19 @@ async def test_an_oversized_avatar_names_the_avatar(local_node, monkeypatch):
         )
     assert response.status_code == 422
     assert response.json()["error"].startswith("Validation failed: Avatar file size must be less than")
+
+
+def test_mastodon_py_uploads_describes_and_posts_media_on_a_real_node(start_node):
+    from mastodon import Mastodon
+
+    node = start_node()
+    api = Mastodon(access_token=node.add_user("alice"), api_base_url=node.url, version_check_mode="none")
+    media = api.media_post(
+        jpeg_from_camera((300, 200)), mime_type="image/jpeg", description="Whiteboard", focus=(0.2, 0.4)
+    )
+    assert media.url and media.meta.original.size == "200x300"
+    media = api.media_update(media, description="Whiteboard after the meeting")
+    status = api.status_post("Notes from today", media_ids=[media])
+    [attached] = status.media_attachments
+    assert attached.id == media.id and attached.description == "Whiteboard after the meeting"
+    assert attached.meta.focus.x == 0.2 and attached.meta.focus.y == 0.4
