@@ -16,6 +16,15 @@ def _domains(value: str) -> frozenset[str]:
     return frozenset(d.strip().lower() for d in value.split(",") if d.strip())
 
 
+def _flag(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {value!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     domain: str = "localhost:8000"
@@ -33,6 +42,15 @@ class Settings:
     max_toot_chars: int = 500
     # After five failed logins a user waits this long, doubling with each further failure (oauth/throttle.py).
     login_delay_seconds: float = 30.0
+    # Company single sign-on (oauth/oidc.py): the OpenID Connect provider and this node's client there.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    # The ID token / userinfo claim matched against user names, directory ids and e-mail addresses.
+    oidc_claim: str = "preferred_username"
+    oidc_name: str = "company login"  # "Sign in with <oidc_name>" on the login page
+    # False: people log in only through the company's single sign-on, never with a local password.
+    local_passwords: bool = True
     # Nodes whose people directories this node pulls and which may pull this one's (directory/exchange.py).
     # None: not configured, so the allowlist in allowlist mode and nobody in open federation.
     directory_peers: frozenset[str] | None = None
@@ -44,6 +62,10 @@ class Settings:
             raise SettingsError(f"FEDI_FEDERATION must be open or allowlist, not {self.federation!r}")
         if not self.domain or "/" in self.domain:
             raise SettingsError(f"FEDI_DOMAIN must be a host name with an optional port, not {self.domain!r}")
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
+            raise SettingsError("FEDI_OIDC_ISSUER needs FEDI_OIDC_CLIENT_ID and FEDI_OIDC_CLIENT_SECRET")
+        if not self.local_passwords and not self.oidc_issuer:
+            raise SettingsError("FEDI_LOCAL_PASSWORDS=false needs FEDI_OIDC_ISSUER: nobody could log in otherwise")
 
     @property
     def base_url(self) -> str:
@@ -74,7 +96,14 @@ class Settings:
             "federation": env.get("FEDI_FEDERATION", "open").strip().lower(),
             "allowed_domains": _domains(env.get("FEDI_ALLOWED_DOMAINS", "")),
             "blocked_domains": _domains(env.get("FEDI_BLOCKED_DOMAINS", "")),
+            "oidc_issuer": env.get("FEDI_OIDC_ISSUER", "").strip(),
+            "oidc_client_id": env.get("FEDI_OIDC_CLIENT_ID", "").strip(),
+            "oidc_client_secret": env.get("FEDI_OIDC_CLIENT_SECRET", "").strip(),
+            "oidc_claim": env.get("FEDI_OIDC_CLAIM", "").strip() or "preferred_username",
+            "oidc_name": env.get("FEDI_OIDC_NAME", "").strip() or "company login",
         }
+        if "FEDI_LOCAL_PASSWORDS" in env:
+            values["local_passwords"] = _flag("FEDI_LOCAL_PASSWORDS", env["FEDI_LOCAL_PASSWORDS"])
         if "FEDI_DIRECTORY_PEERS" in env:
             values["directory_peers"] = _domains(env["FEDI_DIRECTORY_PEERS"])
         if "FEDI_LOGIN_DELAY" in env:

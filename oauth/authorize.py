@@ -1,7 +1,8 @@
 """GET/POST /oauth/authorize: the login and consent page of the authorisation-code flow.
 
-Flurfunk keeps no browser session, so every authorisation asks for the password; the
-form works without JavaScript. Problems with the client or its redirect URI are shown
+Flurfunk keeps no browser session, so every authorisation asks for the password, or goes
+through the company's single sign-on (oauth/oidc.py) when the node has one; the form works
+without JavaScript. Problems with the client or its redirect URI are shown
 on the page (RFC 6749 §4.1.2.1 forbids redirecting to an unverified URI); anything
 else goes back to the app as ?error=...
 """
@@ -117,7 +118,7 @@ def redirect_with(redirect_uri: str, values: dict[str, str]) -> str:
     return f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{query}"
 
 
-def _page(request: Request, name: str, status: int = 200, **values: object) -> Response:
+def page(request: Request, name: str, status: int = 200, **values: object) -> Response:
     context = {"node_domain": request.app.state.node.settings.domain, **values}
     return templates.TemplateResponse(request, name, context, status_code=status, headers=PAGE_HEADERS)
 
@@ -125,7 +126,8 @@ def _page(request: Request, name: str, status: int = 200, **values: object) -> R
 def _consent_page(
     request: Request, auth: AuthRequest, status: int = 200, error: str = "", identifier: str = ""
 ) -> Response:
-    return _page(
+    settings = request.app.state.node.settings
+    return page(
         request,
         "authorize.html",
         status,
@@ -134,23 +136,26 @@ def _consent_page(
         fields=auth.hidden_fields(),
         error=error,
         identifier=identifier,
+        local_passwords=settings.local_passwords,
+        sso_name=settings.oidc_name if settings.oidc_issuer else "",
+        sso_url=f"/oauth/oidc/start?{urlencode(auth.hidden_fields())}",
     )
 
 
-async def _prepare(request: Request, params: dict[str, Any]) -> AuthRequest | Response:
+async def prepare(request: Request, params: dict[str, Any]) -> AuthRequest | Response:
     try:
         return await parse_request(params)
     except PageError as exc:
-        return _page(request, "oauth_error.html", 400, message=str(exc))
+        return page(request, "oauth_error.html", 400, message=str(exc))
     except RedirectError as exc:
         if exc.redirect_uri == OOB:
-            return _page(request, "oauth_error.html", 400, message=exc.description)
+            return page(request, "oauth_error.html", 400, message=exc.description)
         values = {"error": exc.error, "error_description": exc.description, "state": text(params, "state")}
         return RedirectResponse(redirect_with(exc.redirect_uri, values), status_code=302)
 
 
 async def authorize_page(request: Request) -> Response:
-    auth = await _prepare(request, await request_params(request))
+    auth = await prepare(request, await request_params(request))
     if isinstance(auth, Response):
         return auth
     return _consent_page(request, auth)
@@ -158,12 +163,15 @@ async def authorize_page(request: Request) -> Response:
 
 async def authorize(request: Request) -> Response:
     params = await request_params(request)
-    auth = await _prepare(request, params)
+    auth = await prepare(request, params)
     if isinstance(auth, Response):
         return auth
     if text(params, "decision") == "deny":
-        return RedirectResponse(
-            redirect_with(auth.redirect_uri, {"error": "access_denied", "state": auth.state}), status_code=302
+        return redirect_back(request, auth, {"error": "access_denied"})
+    settings = request.app.state.node.settings
+    if not settings.local_passwords:
+        return _consent_page(
+            request, auth, 403, f"Passwords are switched off on this node: sign in with {settings.oidc_name}."
         )
     identifier = text(params, "username")
     try:
@@ -178,15 +186,27 @@ async def authorize(request: Request) -> Response:
         return response
     except LoginFailed:
         return _consent_page(request, auth, 401, "Invalid user name, e-mail or password.", identifier)
+    return await grant(request, auth, user.account_id)
+
+
+def redirect_back(request: Request, auth: AuthRequest, values: dict[str, str]) -> Response:
+    """An answer for the app at its verified redirect URI (an error page for out-of-band apps)."""
+    if auth.redirect_uri == OOB:
+        return page(request, "oauth_error.html", 400, message=values.get("error_description") or values["error"])
+    return RedirectResponse(redirect_with(auth.redirect_uri, {**values, "state": auth.state}), status_code=302)
+
+
+async def grant(request: Request, auth: AuthRequest, account_id: int) -> Response:
+    """The person is known and agreed: an authorisation code for the app (by password or company login)."""
     code = await AuthorizationCode.create(
         code=new_secret(),
         application=auth.app,
-        account_id=user.account_id,
+        account_id=account_id,
         scopes=" ".join(auth.scopes),
         redirect_uri=auth.redirect_uri,
         code_challenge=auth.code_challenge or None,
         code_challenge_method=auth.code_challenge_method or None,
     )
     if auth.redirect_uri == OOB:
-        return _page(request, "oauth_code.html", app=auth.app, code=code.code)
+        return page(request, "oauth_code.html", app=auth.app, code=code.code)
     return RedirectResponse(redirect_with(auth.redirect_uri, {"code": code.code, "state": auth.state}), status_code=302)

@@ -23,7 +23,10 @@ async def authorization_server(request: Request) -> Response:
             "response_types_supported": ["code"],
             "response_modes_supported": ["query", "fragment", "form_post"],
             # Mastodon lists password up to 4.3 (Mastodon.py refuses the password flow when it is missing).
-            "grant_types_supported": list(GRANTS),
+            # Without local passwords the password grant is refused, so it is not announced either.
+            "grant_types_supported": [
+                grant for grant in GRANTS if grant != "password" or request.app.state.node.settings.local_passwords
+            ],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "code_challenge_methods_supported": ["S256"],
         },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from oauth import apps, authorize, metadata, token
+from oauth import apps, authorize, metadata, oidc, token
 
 
 def _both(path: str, endpoint, methods: list[str]) -> list[BaseRoute]:
@@ -19,5 +19,7 @@ routes: list[BaseRoute] = [
     *_both("/oauth/authorize", authorize.authorize, ["POST"]),
     *_both("/oauth/token", token.token, ["POST"]),
     *_both("/oauth/revoke", token.revoke, ["POST"]),
+    Route("/oauth/oidc/start", oidc.start, methods=["GET"]),
+    Route("/oauth/oidc/callback", oidc.callback, methods=["GET"]),
     *_both("/.well-known/oauth-authorization-server", metadata.authorization_server, ["GET"]),
 ]

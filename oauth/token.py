@@ -120,6 +120,13 @@ async def _authorization_code(request: Request, params: dict[str, Any]) -> Acces
 
 async def _password(request: Request, params: dict[str, Any]) -> AccessToken:
     app = await authenticate_client(request, params)
+    settings = request.app.state.node.settings
+    if not settings.local_passwords:
+        raise OAuthError(
+            400,
+            "unsupported_grant_type",
+            f"Passwords are switched off on this node: log in through /oauth/authorize with {settings.oidc_name}.",
+        )
     wanted = requested_scopes(params, app)
     try:
         user = await log_in(
