@@ -2,7 +2,9 @@
 
     python server.py serve [--host H] [--port P]
     python server.py user add NAME --password PW [--email E] [--display-name N] [--admin]
+    python server.py user set NAME [--department D --title T --location L --phone P --skills "a;b" --manager M]
     python server.py token NAME
+    python server.py directory pull
 
 Nothing runs at import: create_app(settings) returns a new app, so two apps with
 different settings can be built in one process.
@@ -33,6 +35,8 @@ from api.streaming import routes as streaming_routes
 from api.streaming_hub import StreamHub
 from core import events
 from core.registration import RegistrationError, create_local_account
+from directory import cli as directory_cli
+from directory.routes import routes as directory_routes
 from federation.actors import instance_actor
 from inbox.routes import routes as inbox_routes
 from models.accounts import Account, User
@@ -83,6 +87,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         *oauth.routes.routes,
         *streaming_routes,
         *api_routes,
+        *directory_routes,
         Route("/@{username}", pages.profile_by_handle, methods=["GET"]),
         Route("/@{username}/{status_id}", pages.status_by_handle, methods=["GET"]),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
@@ -197,10 +202,16 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--display-name")
     add.add_argument("--admin", action="store_true")
     add.set_defaults(run=_cmd_user_add)
+    directory_cli.add_user_set(user)
 
     token = commands.add_parser("token", help="print a new access token (read write follow push) for a user")
     token.add_argument("name")
     token.set_defaults(run=_cmd_token)
+
+    directory = commands.add_parser("directory", help="the company directory").add_subparsers(
+        dest="action", required=True
+    )
+    directory_cli.add_directory_pull(directory)
     return top
 
 

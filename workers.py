@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from core.polls import notify_ended_polls
+from directory.exchange import PULL_SECONDS, pull_directories
 from federation.delivery import deliver_due
 from inbox.processing import process_due
 from media.cleanup import remove_unattached_media
@@ -29,6 +30,8 @@ MEDIA_CLEANUP_SECONDS = 3600.0
 async def run_workers(node: Node, stop: asyncio.Event) -> None:
     await asyncio.gather(
         _every(node, stop, _unattached_media, MEDIA_CLEANUP_SECONDS),
+        # The company directory: this node's entries put right, then every peer's pulled.
+        _every(node, stop, pull_directories, PULL_SECONDS),
         _loop(node, stop, process_due, node.inbox_ready),
         _loop(node, stop, deliver_due, node.delivery_ready),
         # Nothing wakes this one: it looks for polls that ended once per poll interval.

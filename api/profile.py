@@ -3,6 +3,10 @@
 Mastodon's limits: a display name of 30 characters, a bio of 500, four profile fields of
 255 characters per name and value. A request that breaks any of them, or whose avatar or
 header is not an image, changes nothing (422).
+
+Flurfunk adds the work profile (directory/profiles.py): `department`, `title`, `location`,
+`phone`, `skills` (a list, or one string separated by commas or semicolons) and `manager`
+(a handle or an account id; "" clears). They are shown as profile fields after the user's own.
 """
 
 from __future__ import annotations
@@ -16,6 +20,15 @@ from api.errors import unprocessable
 from api.media_upload import ImageRejected, discard, read_upload, store_profile_image
 from api.params import truthy
 from core.text import compose
+from directory.entries import sync_account
+from directory.profiles import (
+    ProfileError,
+    parse_work_changes,
+    resolve_manager,
+    show_in_fields,
+    update_work_profile,
+    work_data,
+)
 from federation import urls
 from models.accounts import Account, User
 from models.base import utcnow
@@ -34,6 +47,7 @@ PRIVACY = ("public", "unlisted", "private")  # Mastodon does not allow "direct" 
 class ProfileChanges:
     account: dict[str, Any] = field(default_factory=dict)
     user: dict[str, Any] = field(default_factory=dict)
+    work: dict[str, Any] = field(default_factory=dict)
     images: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -107,6 +121,11 @@ async def parse_changes(params: dict[str, Any]) -> ProfileChanges:
                 raise unprocessable("Setting default language is not included in the list")
             changes.user["default_language"] = language or None
 
+    try:
+        changes.work = parse_work_changes(params)
+    except ProfileError as exc:
+        raise unprocessable(str(exc)) from exc
+
     for kind in ("avatar", "header"):
         upload = params.get(kind)
         if isinstance(upload, UploadFile):
@@ -134,6 +153,12 @@ async def _html(node: Node, text: str, single_line: bool = False) -> str:
 async def update_profile(node: Node, account: Account, user: User, params: dict[str, Any]) -> None:
     """Apply the request to the account and its user, then tell the nodes of followers about it."""
     changes = await parse_changes(params)
+    if "manager" in changes.work:
+        # Resolved before anything is stored: an unknown manager changes nothing.
+        try:
+            changes.work["manager_uri"] = await resolve_manager(node, changes.work.pop("manager"), account)
+        except ProfileError as exc:
+            raise unprocessable(str(exc)) from exc
     media_dir = node.settings.media_dir
     stored: dict[str, str] = {}
     try:
@@ -160,6 +185,10 @@ async def update_profile(node: Node, account: Account, user: User, params: dict[
         ]
     for name, value in values.items():
         setattr(account, name, value)
+    if changes.work and await update_work_profile(node, account, changes.work) and "fields_json" not in updated:
+        updated.append("fields_json")
+    if "fields_json" in updated:
+        show_in_fields(account, await work_data(account))
     for kind, name in stored.items():
         replaced.append(getattr(account, f"{kind}_file"))
         setattr(account, f"{kind}_file", name)
@@ -173,4 +202,5 @@ async def update_profile(node: Node, account: Account, user: User, params: dict[
         await user.save(update_fields=list(changes.user))
     for name in replaced:
         discard(media_dir, name)
+    await sync_account(account, node.settings.domain)
     await send_profile_update(node, account)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from core.passwords import hash_password
+from directory.entries import sync_account
 from federation import urls
 from federation.keys import generate_key_pair
 from models.accounts import Account, User
@@ -53,4 +54,6 @@ async def create_local_account(
     )
     await account.save()
     await User.create(account=account, email=email, password_hash=hash_password(password), admin=admin)
+    # Everyone is in the company directory from the start (unless they later opt out or leave).
+    await sync_account(account, base_url.split("://", 1)[1])
     return account

@@ -1,1 +1,1 @@
-"""The company directory: work profiles, the directory entries of everyone findable, and their exchange between nodes."""
+"""The company directory: work profiles, everyone's directory entry, and their exchange between nodes."""

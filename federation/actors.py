@@ -9,11 +9,12 @@ from federation import urls
 from federation.errors import FetchError
 from federation.fetch import fetch_json
 from federation.keys import generate_key_pair
-from federation.parse import actor_fields, id_of, types_of
+from federation.parse import actor_fields, id_of, types_of, work_profile_of
 from federation.policy import host_of
 from federation.signing_auth import HttpSignatureAuth
 from models.accounts import Account
 from models.base import utcnow
+from models.directory import WorkProfile
 from node import Node
 
 ACTOR_TYPES = {"Person", "Service", "Group", "Application", "Organization"}
@@ -78,7 +79,23 @@ async def store_actor(document: dict[str, Any], fetched_from: str) -> Account:
         for name, value in values.items():
             setattr(account, name, value)
         await account.save()
+    await _store_work_profile(account, work_profile_of(document))
     return account
+
+
+async def _store_work_profile(account: Account, values: dict[str, Any] | None) -> None:
+    """Keep the work profile a Flurfunk actor publishes, so it is read like a local one (source "actor")."""
+    profile = await WorkProfile.get_or_none(account_id=account.id)
+    if values is None:
+        if profile is not None and profile.source == "actor":
+            await profile.delete()
+        return
+    empty = {"department": "", "title": "", "location": "", "phone": "", "skills": [], "manager_uri": ""}
+    values = {**empty, **values, "source": "actor", "updated_at": utcnow()}
+    if profile is None:
+        await WorkProfile.create(account=account, **values)
+    else:
+        await WorkProfile.filter(id=profile.id).update(**values)
 
 
 async def fetch_actor(node: Node, uri: str, refresh: bool = False) -> Account:

@@ -12,10 +12,12 @@ from core.accounts import avatar_url, header_url
 from federation import urls
 from federation.parse import PUBLIC
 from models.accounts import Account
+from models.directory import WorkProfile
 from models.polls import Poll
 from models.statuses import MediaAttachment, Status
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+FLURFUNK_NS = "https://flurfunk.example/ns#"
 # The extension terms Mastodon uses (app/lib/activitypub/adapter.rb), so Mastodon and
 # GoToSocial read manuallyApprovesFollowers, discoverable, sensitive and friends as intended.
 CONTEXT: list[Any] = [
@@ -35,19 +37,38 @@ CONTEXT: list[Any] = [
         "schema": "http://schema.org#",
         "PropertyValue": "schema:PropertyValue",
         "value": "schema:value",
+        # Work profiles (README: "The Flurfunk vocabulary"). `workLocation` and `jobTitle` keep clear
+        # of ActivityStreams' own `location` (a Place) and of any `title`.
+        "flurfunk": FLURFUNK_NS,
+        "department": "flurfunk:department",
+        "jobTitle": "flurfunk:jobTitle",
+        "workLocation": "flurfunk:workLocation",
+        "telephone": "flurfunk:telephone",
+        "skills": {"@id": "flurfunk:skills", "@container": "@set"},
+        "manager": {"@id": "flurfunk:manager", "@type": "@id"},
     },
 ]
+# The structured work properties of an actor and the WorkProfile attribute each one holds.
+WORK_PROPERTIES = {
+    "department": "department",
+    "jobTitle": "title",
+    "workLocation": "location",
+    "telephone": "phone",
+    "skills": "skills",
+    "manager": "manager_uri",
+}
 
 
 def iso(dt: Any) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def person(account: Account, base: str) -> dict[str, Any]:
+def person(account: Account, base: str, work: WorkProfile | None = None) -> dict[str, Any]:
+    """The actor document; `work` adds the structured work properties (its fields are attachments already)."""
     if account.actor_type == "Application":
         return _instance_actor(account, base)
     name = account.username
-    return {
+    document: dict[str, Any] = {
         "@context": CONTEXT,
         "id": account.uri,
         "type": "Person",
@@ -74,6 +95,19 @@ def person(account: Account, base: str) -> dict[str, Any]:
         "tag": [],
         "publicKey": {"id": account.key_id, "owner": account.uri, "publicKeyPem": account.public_key_pem},
     }
+    if work is not None:
+        document.update(work_properties(work))
+    return document
+
+
+def work_properties(work: WorkProfile) -> dict[str, Any]:
+    """The non-empty work properties, under the Flurfunk terms of CONTEXT."""
+    found: dict[str, Any] = {}
+    for term, attribute in WORK_PROPERTIES.items():
+        value = getattr(work, attribute)
+        if value:
+            found[term] = list(value) if term == "skills" else value
+    return found
 
 
 def _image(url: str) -> dict[str, Any]:

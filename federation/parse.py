@@ -185,3 +185,30 @@ def _media_meta(item: dict[str, Any]) -> dict[str, Any]:
     ):
         meta["focus"] = clamp_focus(float(focal[0]), float(focal[1]))
     return meta
+
+
+# The Flurfunk work terms (federation/documents.py CONTEXT) and the WorkProfile attribute and size of each.
+_WORK_TEXT = {"department": ("department", 255), "jobTitle": ("title", 255), "workLocation": ("location", 255)}
+
+
+def work_profile_of(document: dict[str, Any]) -> dict[str, Any] | None:
+    """An actor's structured work properties as WorkProfile values; None when it publishes none.
+
+    Read by their compacted names: every Flurfunk node writes them with its context. A manager
+    must be an actor id on an http(s) URL; skills are capped as local ones are (50 of 100 characters).
+    """
+    values: dict[str, Any] = {}
+    for term, (attribute, limit) in _WORK_TEXT.items():
+        text = text_of(document.get(term)).strip()
+        if text:
+            values[attribute] = text[:limit]
+    phone = text_of(document.get("telephone")).strip()
+    if phone:
+        values["phone"] = phone[:64]
+    skills = [s.strip()[:100] for s in as_list(document.get("skills")) if isinstance(s, str) and s.strip()]
+    if skills:
+        values["skills"] = skills[:50]
+    manager = id_of(document.get("manager"))
+    if manager and manager.startswith(("https://", "http://")) and len(manager) <= 512:
+        values["manager_uri"] = manager
+    return values or None

@@ -2,9 +2,10 @@
 
 A WorkProfile belongs to a local account (department, title, ... as the company's user
 directory has them); a remote account has one too when its actor document carries the
-Flurfunk work properties (source "actor", read by federation/actors.store_actor). A DirectoryEntry is one person in the company-wide people search:
-local people (from their WorkProfile) and people of peer nodes (pulled from those nodes'
-directory collections), so that a search is answered from this node's database alone.
+Flurfunk work properties (source "actor", read by federation/actors.store_actor).
+A DirectoryEntry is one person in the company-wide people search: local people (from
+their WorkProfile) and people of peer nodes (pulled from those nodes' directory
+collections), so that a search is answered from this node's database alone.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from federation import documents, urls
 from federation.delivery import enqueue
 from federation.parse import PUBLIC
 from models.accounts import Account
+from models.directory import WorkProfile
 from models.ids import new_id
 from models.interactions import Favourite
 from models.relationships import Block
@@ -71,7 +72,8 @@ async def unblock(node: Node, account: Account, target: Account) -> None:
 
 
 async def send_profile_update(node: Node, account: Account) -> None:
-    person = documents.person(account, node.settings.base_url)
+    work = await WorkProfile.get_or_none(account_id=account.id)
+    person = documents.person(account, node.settings.base_url, work)
     activity = documents.activity("Update", _activity_id(node, account, "updates"), account, person, [PUBLIC], [])
     inboxes = await follower_inboxes(account)
     # Those we follow know us too (they show us as a follower); keep their copy current.

@@ -14,6 +14,7 @@ from federation.authentication import signed_actor
 from federation.errors import SignatureError
 from federation.parse import PUBLIC
 from models.accounts import Account
+from models.directory import WorkProfile
 from models.relationships import Follow
 from models.statuses import Status
 from node import Node
@@ -39,7 +40,8 @@ async def actor(request: Request) -> Response:
         return _not_found()
     if not wants_activity_json(request):
         return await pages.profile(request, account)
-    return activity_response(documents.person(account, request.app.state.node.settings.base_url))
+    work = await WorkProfile.get_or_none(account_id=account.id)
+    return activity_response(documents.person(account, request.app.state.node.settings.base_url, work))
 
 
 async def instance(request: Request) -> Response:

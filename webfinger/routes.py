@@ -140,6 +140,8 @@ async def nodeinfo(request: Request) -> Response:
             "nodeName": node.settings.instance_title,
             "federation": node.settings.federation,
             "userCount": await User.all().count(),
+            # Where peers pull this node's people directory (directory/exchange.py).
+            "flurfunk": {"directory": node.url("/directory")},
         },
     }
     profile = f"http://nodeinfo.diaspora.software/ns/schema/{version}#"

@@ -59,6 +59,8 @@ def credential_account_entity(account: Account, user: User, base: str, follow_re
             # `source` is what the user typed (update_credentials keeps it); `value` is its HTML.
             {"name": f.get("name", ""), "value": f.get("source", f.get("value", "")), "verified_at": None}
             for f in account.fields_json
+            # The work profile's rows (directory/profiles.py) are not the user's to edit in a Mastodon app.
+            if not f.get("flurfunk")
         ],
         "privacy": user.default_visibility,
         "sensitive": user.default_sensitive,
