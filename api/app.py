@@ -19,6 +19,7 @@ from api import (
     markers,
     media,
     notifications,
+    people,
     polls,
     reports,
     scheduled_statuses,
@@ -59,6 +60,7 @@ routes: list[BaseRoute] = [
     *suggestions.routes,
     *announcements.routes,
     *scheduled_statuses.routes,
+    *people.routes,
     # Anything else under /api answers like Mastodon does for an unknown path: JSON, not HTML.
     Route("/api/{rest:path}", unknown_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
 ]

@@ -1,0 +1,1 @@
+"""People search across the company: accent folding, the full-text index over DirectoryEntry, ranked queries."""
