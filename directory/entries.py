@@ -84,8 +84,16 @@ async def _save(entry: DirectoryEntry | None, account_id: int, uri: str, values:
         return True
     if not _differs(entry, values):
         return False
-    await DirectoryEntry.filter(id=entry.id).update(updated_at=utcnow(), **values)
+    await save_changes(entry, values)
     return True
+
+
+async def save_changes(entry: DirectoryEntry, values: dict[str, Any]) -> None:
+    """Save through the model, never a queryset update: the people search indexes on post_save (people/index.py)."""
+    for name, value in values.items():
+        setattr(entry, name, value)
+    entry.updated_at = utcnow()
+    await entry.save()
 
 
 async def sync_local_entries(domain: str) -> int:

@@ -28,7 +28,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from core.accounts import avatar_url
-from directory.entries import search_text, sync_local_entries
+from directory.entries import save_changes, search_text, sync_local_entries
 from federation.actors import fetch_document
 from federation.documents import CONTEXT, FLURFUNK_NS
 from federation.errors import DomainNotAllowed, FederationError
@@ -48,6 +48,16 @@ PULL_SECONDS = 300.0  # the worker's beat (workers.py); the issue asks for at le
 COLLECTION_CONTEXT: list[Any] = [*CONTEXT, {"withdrawn": f"{FLURFUNK_NS}withdrawn"}]
 
 Progress = Callable[[str], None]
+# A withdrawn person keeps only their handle here: they left, or asked not to be found.
+WITHDRAWN: dict[str, Any] = {
+    "withdrawn": True,
+    "display_name": "",
+    "department": "",
+    "title": "",
+    "location": "",
+    "skills": [],
+    "search_text": "",
+}
 
 
 # ---- peers ------------------------------------------------------------------------------------
@@ -323,16 +333,7 @@ async def _upsert(peer: str, uri: str, document: dict[str, Any]) -> str:
     if document.get("withdrawn") is True:
         if entry is None or entry.withdrawn:
             return "unchanged"
-        await DirectoryEntry.filter(id=entry.id).update(
-            withdrawn=True,
-            display_name="",
-            department="",
-            title="",
-            location="",
-            skills=[],
-            search_text="",
-            updated_at=utcnow(),
-        )
+        await save_changes(entry, WITHDRAWN)
         return "withdrawn"
     username = _text(document.get("preferredUsername"), 190)
     inbox = id_of(document.get("inbox")) or ""
@@ -348,7 +349,7 @@ async def _upsert(peer: str, uri: str, document: dict[str, Any]) -> str:
         return "added"
     if entry.account_id == account.id and all(getattr(entry, k) == v for k, v in values.items()):  # type: ignore[attr-defined]
         return "unchanged"
-    await DirectoryEntry.filter(id=entry.id).update(account_id=account.id, updated_at=utcnow(), **values)
+    await save_changes(entry, {"account_id": account.id, **values})
     return "updated"
 
 

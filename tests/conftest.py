@@ -107,15 +107,19 @@ async def local_node(tmp_path: Path, database_url: str) -> AsyncIterator[LocalNo
 
 @pytest.fixture
 def start_node(tmp_path: Path) -> Iterator:
-    """Start real `server.py serve` processes: start_node(**FEDI_env) -> NodeProcess."""
+    """Start real `server.py serve` processes: start_node(**FEDI_env) -> NodeProcess.
+
+    `port` (from tests.nodes.free_port) lets nodes that must name each other in their settings
+    (FEDI_DIRECTORY_PEERS, FEDI_ALLOWED_DOMAINS) know their domains before they start.
+    """
     started: list[NodeProcess] = []
     cleanups: list = []
 
-    def start(**env: str) -> NodeProcess:
+    def start(port: int | None = None, **env: str) -> NodeProcess:
         database = new_database_url(cleanups)
         if database:
             env = {"FEDI_DB": database, **env}
-        node = NodeProcess(tmp_path / f"node{len(started)}", extra_env=env)
+        node = NodeProcess(tmp_path / f"node{len(started)}", extra_env=env, **({"port": port} if port else {}))
         started.append(node)
         return node.start()
 
