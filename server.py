@@ -5,6 +5,7 @@
     python server.py user set NAME [--department D --title T --location L --phone P --skills "a;b" --manager M]
     python server.py token NAME
     python server.py directory pull
+    python server.py directory import FILE.csv | sync-ldap --url U --base-dn DN   (directory/import_cli.py)
 
 Nothing runs at import: create_app(settings) returns a new app, so two apps with
 different settings can be built in one process.
@@ -36,6 +37,7 @@ from api.streaming_hub import StreamHub
 from core import events
 from core.registration import RegistrationError, create_local_account
 from directory import cli as directory_cli
+from directory import import_cli
 from directory.routes import routes as directory_routes
 from federation.actors import instance_actor
 from inbox.routes import routes as inbox_routes
@@ -212,6 +214,7 @@ def parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     directory_cli.add_directory_pull(directory)
+    import_cli.add_subcommands(directory)
     return top
 
 

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from directory import csv_source, ldap_source
+from directory import csv_source
 from directory.importing import BadRecord, DirectorySync, Person, Summary
 from models.db import close_database, open_database
 from node import Node
@@ -70,7 +70,7 @@ def add_subcommands(directory_commands: Any) -> None:
     ldap.add_argument("--bind-dn", default="", help="log in as this DN (anonymous without)")
     ldap.add_argument("--password-file", type=Path, help="a file holding the bind DN's password")
     which = ldap.add_mutually_exclusive_group()
-    which.add_argument("--filter", default="", help=f"an LDAP search filter (default {ldap_source.PEOPLE})")
+    which.add_argument("--filter", default="", help="an LDAP search filter (default: every inetOrgPerson)")
     which.add_argument("--department", default="", help="sync only this departmentNumber (departmental nodes)")
     ldap.add_argument("--skills-attribute", default="", help="the attribute holding skills, one value each")
     ldap.add_argument("--start-tls", action="store_true", help="upgrade an ldap:// connection with StartTLS")
@@ -115,6 +115,8 @@ def _cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_sync_ldap(settings: Settings, args: argparse.Namespace) -> int:
+    from directory import ldap_source  # ldap3 is loaded only by the command that needs it
+
     password = ""
     if args.password_file is not None:
         try:
