@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # The Fedify peer for tests/peers: installed from its lockfile, again only when that changes.
 PEER_DIR := tests/peers/fedify
 PEER_STAMP := $(PEER_DIR)/node_modules/.installed
+# The OpenID Connect provider for tests/oauth/test_oidc_login.py (oidc-provider), the same way.
+OIDC_DIR := tests/oidc
+OIDC_STAMP := $(OIDC_DIR)/node_modules/.installed
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -27,7 +30,11 @@ $(PEER_STAMP): $(PEER_DIR)/package.json $(PEER_DIR)/package-lock.json
 	npm ci --prefix $(PEER_DIR) --no-audit --no-fund
 	touch $(PEER_STAMP)
 
-peer-deps: $(PEER_STAMP)
+$(OIDC_STAMP): $(OIDC_DIR)/package.json $(OIDC_DIR)/package-lock.json
+	npm ci --prefix $(OIDC_DIR) --no-audit --no-fund
+	touch $(OIDC_STAMP)
+
+peer-deps: $(PEER_STAMP) $(OIDC_STAMP)
 
 run: $(STAMP)
 	FEDI_DOMAIN=$${FEDI_DOMAIN:-localhost:$(PORT)} FEDI_SCHEME=$${FEDI_SCHEME:-http} \
@@ -36,9 +43,9 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) $(PEER_STAMP)
+test: $(STAMP) $(PEER_STAMP) $(OIDC_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 clean:
-	rm -rf $(VENV) data .pytest_cache $(PEER_DIR)/node_modules
+	rm -rf $(VENV) data .pytest_cache $(PEER_DIR)/node_modules $(OIDC_DIR)/node_modules
