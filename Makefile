@@ -43,9 +43,15 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# With FEDI_TEST_POSTGRES=postgres://user:pw@host:port (as .ci/run sets it) the suite runs a
+# second time with every test node on its own database on that PostgreSQL server.
 test: $(STAMP) $(PEER_STAMP) $(OIDC_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+	@if [ -n "$${FEDI_TEST_POSTGRES:-}" ]; then \
+		echo "== the suite again, on PostgreSQL"; \
+		FEDI_TEST_DB=$$FEDI_TEST_POSTGRES $(BIN)/python -m pytest -q; \
+	fi
 
 clean:
 	rm -rf $(VENV) data .pytest_cache $(PEER_DIR)/node_modules $(OIDC_DIR)/node_modules
