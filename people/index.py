@@ -16,10 +16,12 @@ re-indexes the noted entries before each search. Withdrawn entries leave the ind
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from models.directory import DirectoryEntry
 from people.folding import index_text, key_spellings
@@ -161,6 +163,11 @@ async def ensure_index(using: BaseDBAsyncClient | None = None) -> None:
     await reindex([row[0] for row in rows], using=db)
 
 
+@contextlib.asynccontextmanager
+async def _same(db: BaseDBAsyncClient) -> AsyncIterator[BaseDBAsyncClient]:
+    yield db
+
+
 async def reindex(
     ids: Sequence[int] | None = None,
     using: BaseDBAsyncClient | None = None,
@@ -174,12 +181,14 @@ async def reindex(
     done = 0
     for start in range(0, len(ids), BATCH):
         chunk = list(ids[start : start + BATCH])
-        # Marks go first: a write landing while this runs marks its entry again for the next look.
-        await db.execute_many(sql(db, "DELETE FROM people_dirty WHERE entry_id = ?"), [[i] for i in chunk])
-        entries = await DirectoryEntry.filter(id__in=chunk).using_db(db)
-        found = {e.id for e in entries}
-        await _write(db, entries)
-        await _delete(db, [i for i in chunk if i not in found])
+        # One transaction a batch: SQLite would otherwise sync the file after every statement.
+        async with in_transaction() if using is None else _same(db) as batch:
+            # Marks go first: a write landing while this runs marks its entry again for the next look.
+            await batch.execute_many(sql(db, "DELETE FROM people_dirty WHERE entry_id = ?"), [[i] for i in chunk])
+            entries = await DirectoryEntry.filter(id__in=chunk).using_db(batch)
+            found = {e.id for e in entries}
+            await _write(batch, entries)
+            await _delete(batch, [i for i in chunk if i not in found])
         done += len(chunk)
         if progress is not None:
             progress(done, len(ids))
