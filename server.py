@@ -48,6 +48,7 @@ from oauth.tokens import cli_application, issue_token
 from outbox.routes import routes as outbox_routes
 from settings import Settings, SettingsError
 from web import pages
+from web import people as people_pages
 from webfinger.routes import routes as webfinger_routes
 from workers import run_workers
 
@@ -90,6 +91,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         *streaming_routes,
         *api_routes,
         *directory_routes,
+        *people_pages.routes,
         Route("/@{username}", pages.profile_by_handle, methods=["GET"]),
         Route("/@{username}/{status_id}", pages.status_by_handle, methods=["GET"]),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
