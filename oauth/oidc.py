@@ -238,14 +238,15 @@ async def _claims(request: Request, info: ProviderInfo, pending: dict[str, Any],
 
 
 async def match_account(value: str) -> Account | None:
-    """The local person whose user name, directory id or e-mail address is `value`."""
+    """The local person whose directory id, user name or e-mail address is `value`."""
     value = value.strip()
     if not value:
         return None
-    account = await Account.filter(username__iexact=value, domain="", actor_type="Person").first()
+    # The company directory's own key first: it names the person even where a hand-made user name collides.
+    profile = await WorkProfile.filter(external_id=value).prefetch_related("account").first()
+    account = profile.account if profile is not None and not profile.account.domain else None
     if account is None:
-        profile = await WorkProfile.filter(external_id=value).prefetch_related("account").first()
-        account = profile.account if profile is not None else None
+        account = await Account.filter(username__iexact=value, domain="", actor_type="Person").first()
     if account is None and "@" in value:
         user = await User.filter(email__iexact=value).prefetch_related("account").first()
         account = user.account if user is not None else None
