@@ -15,7 +15,7 @@ OIDC_STAMP := $(OIDC_DIR)/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint venv peer-deps clean
+.PHONY: run test lint venv peer-deps clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ test: $(STAMP) $(PEER_STAMP) $(OIDC_STAMP)
 		echo "== the suite again, on PostgreSQL"; \
 		FEDI_TEST_DB=$$FEDI_TEST_POSTGRES $(BIN)/python -m pytest -q; \
 	fi
+
+# Ranked people search over 100,000 people (README, "Benchmarks"); BENCH_ARGS="--db postgres://..." for PostgreSQL.
+bench: $(STAMP)
+	$(BIN)/python bench/directory_search.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache $(PEER_DIR)/node_modules $(OIDC_DIR)/node_modules

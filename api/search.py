@@ -29,9 +29,12 @@ from federation.actors import fetch_actor
 from federation.errors import FederationError
 from federation.notes import fetch_note
 from models.accounts import Account
+from models.directory import DirectoryEntry
 from models.relationships import Block, Follow
 from models.statuses import Mention, Status, Tag
 from node import Node
+from people.query import Query
+from people.search import search_people
 from webfinger.resolve import find_account
 
 RESULTS_LIMIT = 20
@@ -87,6 +90,8 @@ async def search_accounts(
     if following and me is not None:
         candidates = candidates.filter(id__in=Subquery(Follow.filter(account_id=me.id).values("target_account_id")))
     found = list(await candidates.order_by("-followers_count", "username").offset(offset).limit(limit))
+    if offset == 0 and not following and "@" not in term and len(found) < limit:
+        found += await _directory_people(term, me, [a.id for a in found], limit - len(found))
 
     if exact is not None and not exact.suspended:
         allowed = await _without_blocks(Account.filter(id=exact.id), me).exists()
@@ -95,6 +100,18 @@ async def search_accounts(
         if allowed:
             found = [exact, *(a for a in found if a.id != exact.id)][:limit]
     return found
+
+
+async def _directory_people(term: str, me: Account | None, known: list[int], room: int) -> list[Account]:
+    """Colleagues anywhere in the company found by name, department, title or skill (issue 4), best first."""
+    query = Query.parse(term)
+    if query.empty:
+        return []
+    entry_ids = await search_people(query, room + len(known))
+    owners = dict(await DirectoryEntry.filter(id__in=entry_ids).values_list("id", "account_id"))
+    ranked = [owners[i] for i in entry_ids if i in owners and owners[i] not in known]
+    allowed = {a.id: a for a in await _without_blocks(Account.filter(id__in=ranked, suspended=False), me)}
+    return [allowed[i] for i in ranked if i in allowed][:room]
 
 
 async def search_statuses(request: Request, query: str, me: Account, limit: int, offset: int) -> list[Status]:

@@ -189,3 +189,16 @@ async def test_the_directory_lists_the_whole_company_by_activity_or_age(local_no
     assert "offset=2" in paged.links["next"]["url"] and "offset=0" in paged.links["prev"]["url"]
     for account in active.json():
         check("Account", account)
+
+
+async def test_mastodon_search_also_finds_colleagues_by_department_and_skill(local_node):
+    _, token = await local_node.user("viewer")
+    await add_person("kim", display_name="Kim Lee", department="Platform", skills=["Kubernetes"], node="ops.example")
+
+    async with local_node.client(token) as client:
+        by_skill = await client.get("/api/v2/search", params={"q": "kubernetes", "type": "accounts"})
+        by_name = await client.get("/api/v2/search", params={"q": "kim"})
+
+    assert handles(by_skill.json()["accounts"]) == ["kim@ops.example"]
+    assert handles(by_name.json()["accounts"]) == ["kim@ops.example"]
+    check("Search", by_skill.json())
