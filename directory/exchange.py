@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from core.accounts import avatar_url
 from directory.entries import save_changes, search_text, sync_local_entries
@@ -110,7 +111,7 @@ class PageQuery:
         return base + PATH + (f"?{urlencode(params)}" if params else "")
 
 
-def _published():  # noqa: ANN202 - a Tortoise QuerySet
+def _published() -> QuerySet[DirectoryEntry]:
     return DirectoryEntry.filter(account__domain="")
 
 
@@ -260,7 +261,7 @@ async def pull_peer(node: Node, peer: str, progress: Progress | None = None) -> 
         seen: set[str] = set()
         for number in range(1, MAX_PAGES + 1):
             if page is None:
-                if not page_url or page_url in seen:
+                if not page_url or page_url in seen or host_of(page_url) != peer:
                     break
                 seen.add(page_url)
                 page = await fetch_document(node, page_url)
