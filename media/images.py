@@ -118,11 +118,11 @@ def _open(data: bytes, limit: int) -> Image.Image:
 
 
 def _frames(source: Image.Image) -> tuple[list[Image.Image], list[int]]:
-    if source.width * source.height * source.n_frames > ANIMATION_PIXEL_LIMIT:
-        raise MediaRejected("has too many frames")
     scale = _scale(source.width, source.height)
     frames, durations = [], []
     try:
+        if source.width * source.height * source.n_frames > ANIMATION_PIXEL_LIMIT:
+            raise MediaRejected("has too many frames")
         for frame in ImageSequence.Iterator(source):
             picture = frame.convert("RGBA")
             if scale is not None:

@@ -125,16 +125,31 @@ async def test_pictures_above_the_pixel_limit_are_scaled_down_keeping_their_shap
     assert media["meta"]["original"]["size"] == "200x50"
 
 
-async def test_an_animated_gif_keeps_its_frames(local_node):
-    frames = [Image.new("RGB", (60, 40), colour) for colour in (RED, BLUE, (20, 200, 20))]
+def animated_gif(frame_count: int = 3) -> bytes:
+    colours = [RED, BLUE, (20, 200, 20)]
+    frames = [Image.new("RGB", (60, 40), colours[i % 3]) for i in range(frame_count)]
     out = io.BytesIO()
     frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=120, loop=0)
+    return out.getvalue()
+
+
+async def test_an_animated_gif_keeps_its_frames(local_node):
     alice, token = await local_node.user("alice")
     async with local_node.client(token) as client:
-        media = (await upload(client, out.getvalue(), "dance.gif", "image/gif")).json()
+        media = (await upload(client, animated_gif(), "dance.gif", "image/gif")).json()
         original = opened(await client.get(media["url"]))
     assert original.format == "GIF" and original.n_frames == 3
     check("MediaAttachment", media)
+
+
+async def test_an_animation_with_too_many_frames_is_refused(local_node, monkeypatch):
+    monkeypatch.setattr(images, "ANIMATION_PIXEL_LIMIT", 60 * 40 * 2)
+    alice, token = await local_node.user("alice")
+    async with local_node.client(token) as client:
+        response = await upload(client, animated_gif(), "long.gif", "image/gif")
+    assert response.status_code == 422
+    assert response.json()["error"] == "Validation failed: File has too many frames"
+    assert media_files(local_node) == []
 
 
 def _truncated_png() -> bytes:
