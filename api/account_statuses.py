@@ -17,17 +17,13 @@ from tortoise.queryset import QuerySet
 from api.auth import scoped, viewer
 from api.errors import not_found
 from api.pagination import apply, ordered, page_params, paged_response
+from api.params import query_flag
 from api.serializers.statuses import StatusSerializer
-from api.status_params import TRUE
 from api.statuses import parse_id
 from core.relations import blocks_either_way, follows
 from models.accounts import Account
 from models.interactions import Pin
 from models.statuses import MediaAttachment, Mention, Status, StatusTag
-
-
-def _flag(request: Request, name: str) -> bool:
-    return request.query_params.get(name, "").strip().lower() in TRUE
 
 
 async def _visible_to(query: QuerySet, author: Account, who: Account | None) -> QuerySet:
@@ -54,14 +50,14 @@ async def account_statuses(request: Request) -> JSONResponse:
         return paged_response(request, [], [])
 
     query = Status.filter(account_id=author.id)
-    if _flag(request, "pinned"):
+    if query_flag(request, "pinned"):
         query = query.filter(id__in=list(await Pin.filter(account_id=author.id).values_list("status_id", flat=True)))
-    if _flag(request, "exclude_replies"):
+    if query_flag(request, "exclude_replies"):
         # Mastodon keeps self-replies (threads) when replies are excluded.
         query = query.filter(Q(in_reply_to_uri__isnull=True) | Q(in_reply_to_account_id=F("account_id")))
-    if _flag(request, "exclude_reblogs"):
+    if query_flag(request, "exclude_reblogs"):
         query = query.filter(reblog_id__isnull=True)
-    if _flag(request, "only_media"):
+    if query_flag(request, "only_media"):
         with_media = MediaAttachment.filter(status__account_id=author.id, status_id__isnull=False)
         query = query.filter(id__in=list(await with_media.values_list("status_id", flat=True)))
     tagged = request.query_params.get("tagged", "").strip().lstrip("#").lower()

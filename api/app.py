@@ -49,10 +49,10 @@ routes: list[BaseRoute] = [
     # Before search: GET /api/v1/tags/{name} with following and featuring is served by api/tags.py.
     *tags.routes,
     *search.routes,
-    *media.routes,
     *lists.routes,
     *markers.routes,
     *filters.routes,
+    *media.routes,
     *polls.routes,
     *conversations.routes,
     *reports.routes,

@@ -12,9 +12,8 @@ from tortoise.transactions import in_transaction
 
 from api.auth import current_account, scoped
 from api.errors import APIError, unprocessable
-from api.params import request_params
+from api.params import query_list, request_params
 from api.serializers.common import iso_ms
-from api.timelines import query_list
 from models.base import utcnow
 from models.markers import TIMELINES, Marker
 

@@ -12,9 +12,9 @@ from api.auth import current_account, scoped
 from api.errors import not_found
 from api.markers import notifications_read_up_to
 from api.pagination import apply, ordered, page_params, paged_response, parse_limit
+from api.params import query_list
 from api.serializers.filters import hidden_in
 from api.serializers.notifications import notification_entities
-from api.timelines import query_list
 from models.accounts import Account
 from models.base import utcnow
 from models.interactions import Notification

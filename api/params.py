@@ -73,6 +73,16 @@ async def request_params(request: Request) -> dict[str, Any]:
     return params
 
 
+def query_flag(request: Request, name: str) -> bool:
+    """A boolean query parameter, true when present and not one of Rails' false values."""
+    return truthy(request.query_params.get(name)) is True
+
+
+def query_list(request: Request, name: str) -> list[str]:
+    """`name[]=a&name[]=b`, as Rails reads arrays; a bare `name=a` is taken too."""
+    return [v for v in request.query_params.getlist(f"{name}[]") + request.query_params.getlist(name) if v]
+
+
 def truthy(value: Any) -> bool | None:
     """Mastodon's truthy_param?: None when absent or empty, else a boolean."""
     if value is None or value == "":
@@ -109,3 +119,29 @@ def text(params: dict[str, Any], name: str) -> str | None:
     if value is None or isinstance(value, dict | list):
         return None
     return str(value)
+
+
+class Params:
+    """Parsed request parameters with Mastodon's readings of text, booleans and lists."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    @classmethod
+    async def read(cls, request: Request) -> Params:
+        return cls(await request_params(request))
+
+    def has(self, name: str) -> bool:
+        return name in self.values
+
+    def text(self, name: str) -> str | None:
+        return text(self.values, name)
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        return flag(self.values, name, default)
+
+    def many(self, name: str) -> list[str]:
+        """`name[]=a&name[]=b`, a JSON list, or a single value, as a list of non-empty strings."""
+        value = self.values.get(name)
+        values = value if isinstance(value, list) else [value]
+        return [str(v) for v in values if v not in (None, "") and not isinstance(v, dict | list)]

@@ -8,8 +8,8 @@ from starlette.routing import BaseRoute, Route
 
 from api.auth import current_account, scoped, viewer
 from api.errors import APIError, not_found, unprocessable
+from api.params import Params
 from api.serializers.polls import poll_json
-from api.status_params import Params
 from api.statuses import parse_id, visible_status
 from core.polls import VoteRefused
 from models.polls import Poll

@@ -9,8 +9,8 @@ from starlette.routing import BaseRoute, Route
 from api.account_entities import account_or_404
 from api.auth import current_account, scoped
 from api.errors import not_found, unprocessable
+from api.params import Params
 from api.serializers.reports import report_entity
-from api.status_params import Params
 from core.visibility import can_see
 from models.reports import CATEGORIES
 from models.statuses import Status

@@ -14,9 +14,9 @@ from starlette.routing import BaseRoute, Route
 from api.auth import Caller, current_account, scoped
 from api.errors import APIError, not_found, unprocessable
 from api.pagination import apply, ordered, page_params, paged_response
+from api.params import Params
 from api.serializers.common import iso_ms
 from api.serializers.statuses import media_entity
-from api.status_params import Params
 from core.polls import PollSpec
 from models.accounts import Account
 from models.scheduled import ScheduledStatus

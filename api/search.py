@@ -19,10 +19,11 @@ from tortoise.functions import Length
 from api.auth import scoped, viewer
 from api.errors import APIError, not_found
 from api.pagination import parse_limit
+from api.params import query_flag
 from api.serializers.accounts import account_entity
 from api.serializers.statuses import StatusSerializer
 from api.serializers.tags import tag_entities
-from api.timelines import normalize_tag, query_flag, without_ignored
+from api.timelines import normalize_tag, without_ignored
 from core.visibility import can_see
 from federation import urls
 from federation.actors import fetch_actor

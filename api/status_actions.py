@@ -13,8 +13,8 @@ from starlette.routing import BaseRoute, Route
 from api.auth import current_account, scoped
 from api.errors import forbidden, unprocessable
 from api.pagination import apply, ordered, page_params, paged_response
+from api.params import Params
 from api.serializers.accounts import account_entity
-from api.status_params import Params
 from api.statuses import status_json, visible_status
 from models.accounts import Account, User
 from models.interactions import Bookmark, Favourite, Pin

@@ -9,9 +9,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from starlette.requests import Request
-
-from api.errors import APIError, unprocessable
+from api.errors import unprocessable
+from api.params import Params
 from core.polls import PollSpec
 from core.text import MENTION, URL
 from models.accounts import Account
@@ -26,68 +25,6 @@ POLL_MAX_EXPIRATION = 2_629_746
 # Mastodon counts every link as 23 characters, whatever its length (StatusLengthValidator).
 URL_PLACEHOLDER = "x" * 23
 LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{2,8})?$")
-TRUE = {"1", "true", "on", "yes", "t"}
-
-
-class Params:
-    """Request parameters as Mastodon reads them: query string, then form or JSON body, `name[]` lists."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.values = values
-
-    @classmethod
-    async def read(cls, request: Request) -> Params:
-        values: dict[str, Any] = {}
-        for key, value in request.query_params.multi_items():
-            _put(values, key, value)
-        content_type = request.headers.get("content-type", "")
-        if "json" in content_type:
-            try:
-                body = await request.json()
-            except ValueError as exc:
-                raise APIError(400, "Error occurred while parsing request parameters") from exc
-            if isinstance(body, dict):
-                values.update(body)
-        elif "form" in content_type:
-            form = await request.form()
-            for key, value in form.multi_items():
-                if isinstance(value, str):
-                    _put(values, key, value)
-        return cls(values)
-
-    def has(self, name: str) -> bool:
-        return name in self.values
-
-    def text(self, name: str) -> str | None:
-        value = self.values.get(name)
-        if value is None:
-            return None
-        return value if isinstance(value, str) else str(value)
-
-    def flag(self, name: str, default: bool = False) -> bool:
-        value = self.values.get(name)
-        if value is None or value == "":
-            return default
-        if isinstance(value, bool):
-            return value
-        return str(value).strip().lower() in TRUE
-
-    def many(self, name: str) -> list[str]:
-        value = self.values.get(name)
-        if value is None:
-            return []
-        if isinstance(value, list):
-            return [str(v) for v in value if v not in (None, "")]
-        return [str(value)] if value != "" else []
-
-
-def _put(values: dict[str, Any], key: str, value: str) -> None:
-    if key.endswith("[]"):
-        values.setdefault(key[:-2], [])
-        if isinstance(values[key[:-2]], list):
-            values[key[:-2]].append(value)
-    else:
-        values[key] = value
 
 
 def counted_length(text: str) -> int:
@@ -148,12 +85,9 @@ async def attachable_media(account: Account, ids: Sequence[int], status_id: int 
 
 
 def _poll_values(params: Params) -> dict[str, Any] | None:
-    """The poll hash from JSON ({"poll": {...}}) or a form (poll[options][]=..., poll[expires_in]=...)."""
+    """The poll hash from JSON ({"poll": {...}}) or a form (poll[options][]=..., nested by api.params)."""
     nested = params.values.get("poll")
-    if isinstance(nested, dict):
-        return nested
-    flat = {k[5:-1]: v for k, v in params.values.items() if k.startswith("poll[") and k.endswith("]")}
-    return flat or None
+    return nested if isinstance(nested, dict) and nested else None
 
 
 def poll_spec(params: Params, has_media: bool) -> PollSpec | None:

@@ -19,6 +19,7 @@ from tortoise.queryset import QuerySet
 from api.auth import current_account, scoped, viewer
 from api.lists import list_or_404
 from api.pagination import Page, apply, ordered, page_params, paged_response
+from api.params import query_flag, query_list
 from api.serializers.filters import hidden_in
 from api.serializers.statuses import StatusSerializer
 from core.feeds import list_statuses
@@ -26,19 +27,6 @@ from models.accounts import Account
 from models.interactions import Bookmark, Favourite, HomeFeedEntry
 from models.relationships import Block, Mute
 from models.statuses import MediaAttachment, Status, StatusTag
-
-# ActiveModel::Type::Boolean's false values: Mastodon's truthy_param? reads anything else present as true.
-_FALSE = {"0", "f", "false", "off", "n", "no"}
-
-
-def query_flag(request: Request, name: str) -> bool:
-    value = request.query_params.get(name)
-    return value is not None and value != "" and value.strip().lower() not in _FALSE
-
-
-def query_list(request: Request, name: str) -> list[str]:
-    """`name[]=a&name[]=b`, as Rails reads arrays; a bare `name=a` is taken too."""
-    return [v for v in request.query_params.getlist(f"{name}[]") + request.query_params.getlist(name) if v]
 
 
 def normalize_tag(name: str) -> str:
