@@ -9,6 +9,7 @@ from core.counters import bump
 from core.feeds import announce_edit, fan_out
 from core.html import sanitize
 from core.notifications import notify
+from core.statuses import apply_edit
 from federation.actors import fetch_actor, fetch_document
 from federation.errors import FetchError
 from federation.parse import (
@@ -26,7 +27,7 @@ from federation.polls import store_question_poll
 from models.accounts import Account
 from models.base import utcnow
 from models.ids import new_id
-from models.statuses import MediaAttachment, Mention, Status, StatusEdit, StatusTag, Tag
+from models.statuses import MediaAttachment, Mention, Status, StatusTag, Tag
 from node import Node
 
 NOTE_TYPES = {"Note", "Article", "Page", "Question"}
@@ -114,24 +115,7 @@ async def update_note(status: Status, document: dict[str, Any]) -> bool:
         status.sensitive,
     ):
         return False
-    if not await StatusEdit.exists(status_id=status.id):
-        await StatusEdit.create(
-            status=status,
-            content=status.content,
-            spoiler_text=status.spoiler_text,
-            sensitive=status.sensitive,
-            created_at=status.created_at,
-        )
-    status.content, status.spoiler_text, status.sensitive = content, spoiler_text, sensitive
-    status.edited_at = parse_datetime(document.get("updated")) or utcnow()
-    await status.save()
-    await StatusEdit.create(
-        status=status,
-        content=status.content,
-        spoiler_text=status.spoiler_text,
-        sensitive=status.sensitive,
-        created_at=status.edited_at,
-    )
+    await apply_edit(status, content, spoiler_text, sensitive, parse_datetime(document.get("updated")) or utcnow())
     await StatusTag.filter(status_id=status.id).delete()
     await MediaAttachment.filter(status_id=status.id).delete()
     await _link_mentions_and_tags(status, document)

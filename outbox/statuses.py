@@ -10,7 +10,7 @@ from core.counters import bump
 from core.feeds import announce_edit, fan_out
 from core.notifications import notify
 from core.polls import PollSpec, create_poll
-from core.statuses import delete_status_everywhere
+from core.statuses import apply_edit, delete_status_everywhere
 from core.text import compose
 from federation import documents, urls
 from federation.delivery import enqueue
@@ -20,7 +20,7 @@ from models.base import utcnow
 from models.ids import new_id
 from models.polls import Poll
 from models.relationships import Follow
-from models.statuses import MediaAttachment, Mention, Status, StatusEdit, StatusTag, Tag
+from models.statuses import MediaAttachment, Mention, Status, StatusTag, Tag
 from node import Node
 from outbox.addressing import follower_inboxes, inbox_of, status_inboxes
 from webfinger.resolve import find_account
@@ -123,27 +123,10 @@ async def edit_status(
     media: Sequence[MediaAttachment] | None = None,
 ) -> Status:
     account = await status.account
-    if not await StatusEdit.exists(status_id=status.id):
-        await StatusEdit.create(
-            status=status,
-            content=status.content,
-            spoiler_text=status.spoiler_text,
-            sensitive=status.sensitive,
-            created_at=status.created_at,
-        )
     composed = await _compose(node, text)
-    status.text, status.content = text, composed.html
-    status.spoiler_text, status.sensitive = spoiler_text, sensitive or bool(spoiler_text)
+    status.text = text
     status.language = language or status.language
-    status.edited_at = utcnow()
-    await status.save()
-    await StatusEdit.create(
-        status=status,
-        content=status.content,
-        spoiler_text=status.spoiler_text,
-        sensitive=status.sensitive,
-        created_at=status.edited_at,
-    )
+    await apply_edit(status, composed.html, spoiler_text, sensitive or bool(spoiler_text), utcnow())
     await Mention.bulk_create(
         [Mention(status_id=status.id, account_id=a.id) for a in composed.mentions], ignore_conflicts=True
     )
