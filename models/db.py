@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import MODEL_MODULES
 
 
+def connection_name(database_url: str) -> str:
+    # Tortoise caches the SQL it compiles per connection name (its EXECUTOR_CACHE), so a
+    # process that opens SQLite and later PostgreSQL (the test suite does) must give them
+    # different names, or PostgreSQL would be sent SQLite's placeholders.
+    return "postgres" if database_url.startswith(("postgres", "asyncpg", "psycopg")) else "sqlite"
+
+
+def database() -> BaseDBAsyncClient:
+    """The open database connection, for the few places that run their own SQL."""
+    from models.accounts import Account
+
+    return connections.get(Account._meta.default_connection or "sqlite")
+
+
 def tortoise_config(database_url: str) -> dict:
+    name = connection_name(database_url)
     return {
-        "connections": {"default": database_url},
-        "apps": {"models": {"models": MODEL_MODULES, "default_connection": "default"}},
+        "connections": {name: database_url},
+        "apps": {"models": {"models": MODEL_MODULES, "default_connection": name}},
         "use_tz": True,
         "timezone": "UTC",
     }

@@ -19,10 +19,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 
-from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from models.db import database
 from models.directory import DirectoryEntry
 from people.folding import index_text, key_spellings
 from people.ranking import TSVECTOR_LABELS
@@ -59,7 +59,7 @@ _POSTGRES_SCHEMA = (
 
 
 def client(using: BaseDBAsyncClient | None = None) -> BaseDBAsyncClient:
-    return using or connections.get("default")
+    return using or database()
 
 
 def is_postgres(db: BaseDBAsyncClient) -> bool:
@@ -149,7 +149,7 @@ async def _write(db: BaseDBAsyncClient, entries: Sequence[DirectoryEntry]) -> No
 async def ensure_index(using: BaseDBAsyncClient | None = None) -> None:
     """Create the index tables when missing and index the entries not in them yet (once per connection)."""
     db = client(using)
-    base = connections.get("default")
+    base = database()
     if getattr(base, "_flurfunk_people_index", False):
         return
     for statement in _POSTGRES_SCHEMA if is_postgres(db) else _SQLITE_SCHEMA:
