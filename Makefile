@@ -47,10 +47,10 @@ lint: $(STAMP)
 # second time with every test node on its own database on that PostgreSQL server.
 test: $(STAMP) $(PEER_STAMP) $(OIDC_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 	@if [ -n "$${FEDI_TEST_POSTGRES:-}" ]; then \
 		echo "== the suite again, on PostgreSQL"; \
-		FEDI_TEST_DB=$$FEDI_TEST_POSTGRES $(BIN)/python -m pytest -q; \
+		FEDI_TEST_DB=$$FEDI_TEST_POSTGRES $(BIN)/python -m pytest -q -n 2; \
 	fi
 
 # Ranked people search over 100,000 people (README, "Benchmarks"); BENCH_ARGS="--db postgres://..." for PostgreSQL.
