@@ -1,0 +1,224 @@
+"""Inbox ingest: distinct signed Create activities from many remote actors, accepted and made visible.
+
+    python bench/inbox_ingest.py [--activities 3000] [--actors 100] [--concurrency 32]
+
+One node (`server.py serve` on SQLite, web and workers in one process) with a user, alice, who
+follows every remote actor. The remote actors are pre-seeded as known accounts (fetched within
+the day), so key lookups hit the cache as they would for regular peers. Every activity is
+signed beforehand; the run then POSTs them to the shared inbox over keep-alive connections and
+measures:
+  accepted/s  202 answers per second;
+  visible     the time from the first request until the last post is in alice's home feed.
+The baseline (bench/baselines.py inbox) receives the same bytes: it verifies the one RSA
+signature and inserts one row per request. Goal (issue 6): ingest at least 50% of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    free_port,
+    header,
+    progress,
+    request_bytes,
+    rss_mb,
+    run_load,
+    start_baseline,
+    stop,
+)
+from federation.keys import generate_key_pair  # noqa: E402
+from federation.signatures import sign  # noqa: E402
+from tests.nodes import NodeProcess  # noqa: E402
+
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+
+async def _seed(database_url: str, actors: list[dict], follower: str) -> None:
+    from models.accounts import Account
+    from models.db import close_database, open_database
+    from models.ids import new_id
+    from models.relationships import Follow
+
+    await open_database(database_url, create_schema=False)
+    try:
+        alice = await Account.get(username=follower, domain="")
+        now = datetime.now(UTC)
+        accounts = [
+            Account(
+                id=new_id(),
+                username=a["username"],
+                domain=a["domain"],
+                uri=a["uri"],
+                url=a["uri"],
+                inbox_url=a["uri"] + "/inbox",
+                shared_inbox_url=f"https://{a['domain']}/inbox",
+                followers_url=a["uri"] + "/followers",
+                key_id=a["key_id"],
+                public_key_pem=a["public"],
+                fetched_at=now,
+            )
+            for a in actors
+        ]
+        await Account.bulk_create(accounts)
+        stored = await Account.filter(uri__in=[a["uri"] for a in actors])
+        await Follow.bulk_create([Follow(id=new_id(), account_id=alice.id, target_account_id=s.id) for s in stored])
+        await Account.filter(id=alice.id).update(following_count=len(stored))
+    finally:
+        await close_database()
+
+
+def make_actors(count: int) -> list[dict]:
+    actors = []
+    for i in range(count):
+        private, public = generate_key_pair()
+        domain = f"node{i}.remote.example"
+        uri = f"https://{domain}/users/u{i}"
+        actors.append(
+            {"username": f"u{i}", "domain": domain, "uri": uri, "key_id": f"{uri}#main-key", "private": private}
+            | {"public": public}
+        )
+        progress("remote actors (RSA keys)", i + 1, count)
+    return actors
+
+
+def signed_creates(node_domain: str, actors: list[dict], count: int) -> list[bytes]:
+    requests = []
+    published = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for i in range(count):
+        actor = actors[i % len(actors)]
+        note_id = f"{actor['uri']}/statuses/{i}"
+        activity = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{note_id}/activity",
+            "type": "Create",
+            "actor": actor["uri"],
+            "published": published,
+            "to": [PUBLIC],
+            "cc": [actor["uri"] + "/followers"],
+            "object": {
+                "id": note_id,
+                "type": "Note",
+                "attributedTo": actor["uri"],
+                "content": f"<p>Status report number {i} from {actor['username']}: all systems nominal.</p>",
+                "published": published,
+                "to": [PUBLIC],
+                "cc": [actor["uri"] + "/followers"],
+            },
+        }
+        body = json.dumps(activity).encode()
+        headers = sign("POST", f"http://{node_domain}/inbox", body, actor["key_id"], actor["private"])
+        headers["Content-Type"] = "application/activity+json"
+        requests.append(request_bytes("POST", "/inbox", node_domain, headers, body))
+        if (i + 1) % 250 == 0 or i + 1 == count:
+            progress("signed activities", i + 1, count)
+    return requests
+
+
+def feed_count(db_file: Path, account_id: int) -> int:
+    with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=5) as db:
+        return db.execute("SELECT count(*) FROM home_feed WHERE account_id = ?", (account_id,)).fetchone()[0]
+
+
+def account_id(db_file: Path, username: str) -> int:
+    with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True) as db:
+        return db.execute("SELECT id FROM accounts WHERE username = ? AND domain = ''", (username,)).fetchone()[0]
+
+
+def run(activities: int, actor_count: int, concurrency: int) -> dict:
+    """Run the benchmark; returns its figures (used by bench/memory.py and the README table)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        node = NodeProcess(Path(tmp) / "node")
+        print("creating the node and alice ...", flush=True)
+        token = node.add_user("alice")
+        db_file = node.data_dir / "flurfunk.sqlite3"
+        actors = make_actors(actor_count)
+        asyncio.run(_seed(f"sqlite://{db_file}", actors, "alice"))
+        requests = signed_creates(node.domain, actors, activities)
+        alice_id = account_id(db_file, "alice")
+
+        node.start()
+        figures: dict = {"rss_idle_mb": rss_mb(node.process.pid)}
+        try:
+            started = time.perf_counter()
+            node_result = run_load(node.port, requests, concurrency, label="node: activities POSTed")
+            last_seen = shown = time.perf_counter()
+            seen = 0
+            while seen < activities and time.perf_counter() - last_seen < 30:
+                now_seen = feed_count(db_file, alice_id)
+                if now_seen != seen:
+                    seen, last_seen = now_seen, time.perf_counter()
+                if seen == activities or last_seen - shown > 0.5:
+                    progress("node: visible in alice's home feed", seen, activities)
+                    shown = last_seen
+                time.sleep(0.02)
+            visible_after = last_seen - started
+            with node.client(token) as client:
+                page = client.get("/api/v1/timelines/home", params={"limit": 40}).json()
+            figures["rss_after_mb"] = rss_mb(node.process.pid)
+        finally:
+            node.stop()
+        if seen < activities:
+            print(f"  only {seen} of {activities} became visible", flush=True)
+        if len(page) != min(40, activities):
+            raise SystemExit(f"alice's home timeline shows {len(page)} statuses, expected 40")
+
+        keys = Path(tmp) / "keys.json"
+        keys.write_text(json.dumps({a["key_id"]: a["public"] for a in actors}))
+        port = free_port()
+        baseline = start_baseline("inbox", port, "--keys", str(keys), "--db", str(Path(tmp) / "baseline.sqlite3"))
+        try:
+            base_result = run_load(port, requests, concurrency, label="baseline: activities POSTed")
+        finally:
+            stop(baseline)
+
+    accepted = node_result.ok(202)
+    figures |= {
+        "activities": activities,
+        "accepted": accepted,
+        "accepted_per_s": accepted / node_result.seconds,
+        "visible": seen,
+        "visible_s": visible_after,
+        "visible_per_s": seen / visible_after,
+        "baseline_per_s": base_result.ok(202) / base_result.seconds,
+        "node": node_result,
+        "baseline": base_result,
+    }
+    return figures
+
+
+def report(f: dict) -> None:
+    base = f["baseline_per_s"]
+    print(f"inbox ingest, {f['activities']:,} signed Creates, {f['accepted']:,} accepted:")
+    print(f"  node      {f['node'].summary()}")
+    print(f"  baseline  {f['baseline'].summary()}")
+    print(f"  accepted  {f['accepted_per_s']:8,.0f} /s  = {100 * f['accepted_per_s'] / base:5.1f}% of the baseline")
+    print(
+        f"  visible   {f['visible_per_s']:8,.0f} /s  = {100 * f['visible_per_s'] / base:5.1f}% of the baseline"
+        f"  (all {f['visible']:,} in alice's home after {f['visible_s']:.1f} s; goal >= 50%)"
+    )
+    print(f"  node RSS  {f['rss_idle_mb']:.0f} MB idle, {f['rss_after_mb']:.0f} MB after")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--activities", type=int, default=3000)
+    parser.add_argument("--actors", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+    header("inbox ingest")
+    report(run(args.activities, args.actors, args.concurrency))
+
+
+if __name__ == "__main__":
+    main()
