@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -219,3 +221,26 @@ def run_load(
         return uvloop.run(load(port, requests, concurrency, seconds, label))
     except ImportError:
         return asyncio.run(load(port, requests, concurrency, seconds, label))
+
+
+def wrk_available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+_WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(url: str, headers: dict[str, str], connections: int, seconds: int, label: str) -> dict:
+    """GET `url` with wrk (Debian's `wrk`, one thread): requests/s, p50 and p99 in ms, non-2xx count."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    print(f"  {label}: wrk for {seconds} s ...", flush=True)
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "non_2xx": 0}
+    for name, pct in (("p50", "50"), ("p99", "99")):
+        value, unit = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out).groups()
+        figures[name] = float(value) * _WRK_UNITS[unit]
+    if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
+        figures["non_2xx"] = int(match.group(1))
+    return figures
