@@ -1,6 +1,6 @@
-"""The issue's "done when": three departmental nodes, people on each, one search on any node finds
-a person on another node by department, by skill and by a name typed without its accent, and a
-follow from the search result works."""
+"""The issue's "done when": three departmental nodes, people imported on each from the company's
+directory export, one search on any node finds a person on another node by department, by skill and
+by a name typed without its accent, and a follow from the search result works."""
 
 from __future__ import annotations
 
@@ -10,16 +10,31 @@ from tests.directory.peers import handles, people, pull, start_peers
 from tests.federation.people import Person
 from tests.nodes import wait_for
 
+HEADER = "uid,cn,mail,departmentNumber,title,l,telephoneNumber,manager,skills\n"
 
-def test_one_search_on_any_node_finds_people_of_every_node_and_a_follow_from_the_result_works(start_node):
+
+def import_people(node, tmp_path, name: str, rows: str) -> None:
+    """Each departmental node imports its own people from the company directory's CSV export."""
+    export = tmp_path / f"{name}.csv"
+    export.write_text(HEADER + rows, encoding="utf-8")
+    node.cli("directory", "import", str(export))
+
+
+def test_one_search_on_any_node_finds_people_of_every_node_and_a_follow_from_the_result_works(start_node, tmp_path):
     eng, sales, hr = start_peers(start_node, 3)
-    eng.cli("user", "add", "jmueller", "--password", "correct horse battery", "--display-name", "Jürgen Müller")
-    eng.cli("user", "set", "jmueller", "--department", "Tax Advisory", "--title", "Tax Partner")
-    eng.cli("user", "set", "jmueller", "--skills", "Transfer pricing; IFRS", "--location", "Wien")
-    sales.cli("user", "add", "anna", "--password", "correct horse battery", "--display-name", "Anna Berger")
-    sales.cli("user", "set", "anna", "--department", "Sales", "--skills", "Negotiation", "--location", "Graz")
-    hanna = Person.on(hr, "hanna")
-    hr.cli("user", "set", "hanna", "--department", "People & Culture")
+    import_people(
+        eng,
+        tmp_path,
+        "eng",
+        "jmueller,Jürgen Müller,jm@corp.example,Tax Advisory,Tax Partner,Wien,,,Transfer pricing;IFRS\n",
+    )
+    import_people(
+        sales, tmp_path, "sales", "anna,Anna Berger,ab@corp.example,Sales,Account Manager,Graz,,,Negotiation\n"
+    )
+    import_people(
+        hr, tmp_path, "hr", "hanna,Hanna Huber,hh@corp.example,People & Culture,HR Partner,Linz,,,Recruiting\n"
+    )
+    hanna = Person(hr, "hanna", hr.cli("token", "hanna").strip())
 
     for node in (eng, sales, hr):
         done = pull(node)
