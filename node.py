@@ -6,6 +6,7 @@ One Node per app, built by server.create_app; nothing here is global.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -24,6 +25,8 @@ class Node:
     # Set when deliveries or inbox items are queued, so the in-process workers wake at once.
     delivery_ready: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # With several processes on PostgreSQL, also wakes the other processes' workers (core/event_bus_postgres.py).
+    wake_others: Callable[[str], None] | None = None
 
     @classmethod
     def create(cls, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> Node:
@@ -40,10 +43,21 @@ class Node:
         return self.settings.base_url + path
 
     def wake_delivery(self) -> None:
-        self.delivery_ready.set()
+        self.wake_here("delivery")
+        if self.wake_others is not None:
+            self.wake_others("delivery")
 
     def wake_inbox(self) -> None:
-        self.inbox_ready.set()
+        self.wake_here("inbox")
+        if self.wake_others is not None:
+            self.wake_others("inbox")
+
+    def wake_here(self, kind: str) -> None:
+        """Wake this process's workers for "delivery" or "inbox" work."""
+        if kind == "delivery":
+            self.delivery_ready.set()
+        elif kind == "inbox":
+            self.inbox_ready.set()
 
     async def close(self) -> None:
         await self.http.aclose()

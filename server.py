@@ -1,6 +1,7 @@
 """Builds the Flurfunk app (create_app) and the command line.
 
-    python server.py serve [--host H] [--port P]
+    python server.py serve [--host H] [--port P] [--workers N] [--no-worker]
+    python server.py worker [--concurrency C]
     python server.py user add NAME --password PW [--email E] [--display-name N] [--admin]
     python server.py user set NAME [--department D --title T --location L --phone P --skills "a;b" --manager M]
     python server.py token NAME
@@ -18,8 +19,11 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import signal
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -35,6 +39,7 @@ from api.app import routes as api_routes
 from api.streaming import routes as streaming_routes
 from api.streaming_hub import StreamHub
 from core import events
+from core.event_bus_postgres import PostgresEventBus, is_postgres
 from core.registration import RegistrationError, create_local_account
 from directory import cli as directory_cli
 from directory import import_cli
@@ -50,7 +55,7 @@ from settings import Settings, SettingsError
 from web import pages
 from web import people as people_pages
 from webfinger.routes import routes as webfinger_routes
-from workers import run_workers
+from workers import DELIVERY_CONCURRENCY, run_workers
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 log = logging.getLogger("flurfunk")
@@ -70,6 +75,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         hub = StreamHub(settings.base_url)
         app.state.stream_hub = hub
         events.subscribe(hub.on_event)
+        bus = await join_other_processes(node)
         stop = asyncio.Event()
         worker = asyncio.create_task(run_workers(node, stop)) if settings.run_workers else None
         try:
@@ -78,6 +84,8 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
             stop.set()
             if worker is not None:
                 await worker
+            if bus is not None:
+                await bus.close()
             events.unsubscribe(hub.on_event)
             await node.close()
             await close_database()
@@ -101,6 +109,47 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
     return Starlette(
         routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers=dict(api_exception_handlers)
     )
+
+
+def app_from_environment() -> Starlette:
+    """The app of one of `serve --workers N`'s web processes, which uvicorn builds in each.
+
+    Settings come from FEDI_* as for every command; these processes run no workers (the
+    `worker` process that serve starts beside them, or those run separately, do that work).
+    """
+    return create_app(Settings.from_env(run_workers=False))
+
+
+async def join_other_processes(node: Node) -> PostgresEventBus | None:
+    """On PostgreSQL, exchange stream events and work wake-ups with the node's other processes.
+
+    Every process joins, even a lone one: it cannot know whether others run beside it.
+    """
+    if not is_postgres(node.settings.database_url):
+        return None
+    bus = PostgresEventBus(node.settings.database_url, on_work=node.wake_here)
+    await bus.start()
+    node.wake_others = bus.wake
+    return bus
+
+
+async def run_worker_process(settings: Settings, concurrency: int, stop: asyncio.Event) -> None:
+    """`python server.py worker`: deliveries, inbox processing and the periodic jobs, until `stop`."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    await open_database(settings.database_url)
+    node = Node.create(settings)
+    try:
+        await instance_actor(node)
+        bus = await join_other_processes(node)
+        try:
+            await run_workers(node, stop, concurrency)
+        finally:
+            if bus is not None:
+                await bus.close()
+    finally:
+        await node.close()
+        await close_database()
 
 
 # ---- command line -------------------------------------------------------------------------
@@ -171,19 +220,60 @@ def _first_run_admin(settings: Settings) -> None:
 def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
     if args.init_admin:
         _first_run_admin(settings)
+    processes = f"{args.workers} web processes" if args.workers > 1 else "one web process"
+    workers = "no workers (run `server.py worker`)" if args.no_worker else "workers"
+    if args.workers > 1 and not args.no_worker:
+        workers = "a worker process"
     print(
-        f"Flurfunk node {settings.domain} listening on http://{args.host}:{args.port} ({settings.base_url})", flush=True
+        f"Flurfunk node {settings.domain} listening on http://{args.host}:{args.port} ({settings.base_url}):"
+        f" {processes}, {workers}",
+        flush=True,
     )
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        proxy_headers=True,
-        server_header=False,
-    )
+    options = dict(host=args.host, port=args.port, log_level=args.log_level, proxy_headers=True, server_header=False)
+    if args.workers == 1:
+        uvicorn.run(create_app(replace(settings, run_workers=not args.no_worker)), **options)
+        return 0
+    if not is_postgres(settings.database_url):
+        print("warning: several processes on SQLite take turns writing; use PostgreSQL (FEDI_DB)", file=sys.stderr)
+    # The schema is made here, once, before the web processes all start at the same moment.
+    asyncio.run(_with_database(settings, _nothing))
+    # uvicorn's process manager only runs web processes, so the workers get a process of their own.
+    worker = None if args.no_worker else subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "worker"])
+    try:
+        uvicorn.run("server:app_from_environment", factory=True, workers=args.workers, **options)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+    return 0
+
+
+async def _nothing() -> None:
+    return None
+
+
+def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    if args.concurrency < 1:
+        print("error: --concurrency must be at least 1", file=sys.stderr)
+        return 2
+
+    async def work() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        print(f"Flurfunk worker for {settings.domain}: up to {args.concurrency} deliveries at once", flush=True)
+        await run_worker_process(settings, args.concurrency, stop)
+
+    asyncio.run(work())
     return 0
 
 
@@ -196,7 +286,25 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--init-admin", action="store_true", help="create an admin account if the node has no users")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="web processes (default 1); with more than one, a separate worker process does the background work",
+    )
+    serve.add_argument(
+        "--no-worker", action="store_true", help="serve the web only; `server.py worker` processes do the rest"
+    )
     serve.set_defaults(run=_cmd_serve)
+
+    worker = commands.add_parser("worker", help="run deliveries, inbox processing and the periodic jobs")
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=DELIVERY_CONCURRENCY,
+        help=f"deliveries in flight at once (default {DELIVERY_CONCURRENCY})",
+    )
+    worker.set_defaults(run=_cmd_worker)
 
     user = commands.add_parser("user", help="manage local accounts").add_subparsers(dest="action", required=True)
     add = user.add_parser("add", help="create a local account with its key pair")

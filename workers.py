@@ -1,9 +1,11 @@
 """The background loops that send deliveries and apply received activities.
 
-`serve` runs them inside the web process. Each wakes at once when work is queued in the
-same process (Node.wake_delivery / wake_inbox) and otherwise polls, so that work queued by
-other processes is found too. Deliveries and inbox processing run apart, so a slow remote
-inbox never delays applying what arrived.
+`serve` runs them inside the web process; `serve --workers N` and `worker` run them in
+processes of their own, as many as wanted (jobs are claimed safely, federation/queue.py).
+Each wakes at once when work is queued in the same process (Node.wake_delivery / wake_inbox)
+or, on PostgreSQL, in another (the event bus), and otherwise polls. Deliveries and inbox
+processing run apart, so a slow remote inbox never delays applying what arrived; up to
+`concurrency` deliveries are in flight at once, a new one claimed as soon as one ends.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from collections.abc import Awaitable, Callable
 
 from core.polls import notify_ended_polls
 from directory.exchange import PULL_SECONDS, pull_directories
-from federation.delivery import deliver_due
+from federation.delivery import attempt
+from federation.queue import claim
 from inbox.processing import process_due
 from media.cleanup import remove_unattached_media
+from models.queues import Delivery
 from node import Node
 from outbox.scheduled import publish_due
 
@@ -25,15 +29,16 @@ log = logging.getLogger("flurfunk.worker")
 POLL_SECONDS = 1.0
 # Uploads left out of any post are removed after a day (media/cleanup.py); looking hourly is plenty.
 MEDIA_CLEANUP_SECONDS = 3600.0
+DELIVERY_CONCURRENCY = 32
 
 
-async def run_workers(node: Node, stop: asyncio.Event) -> None:
+async def run_workers(node: Node, stop: asyncio.Event, concurrency: int = DELIVERY_CONCURRENCY) -> None:
     await asyncio.gather(
         _every(node, stop, _unattached_media, MEDIA_CLEANUP_SECONDS),
         # The company directory: this node's entries put right, then every peer's pulled.
         _every(node, stop, pull_directories, PULL_SECONDS),
         _loop(node, stop, process_due, node.inbox_ready),
-        _loop(node, stop, deliver_due, node.delivery_ready),
+        _deliveries(node, stop, concurrency),
         # Nothing wakes this one: it looks for polls that ended once per poll interval.
         _loop(node, stop, _ended_polls, asyncio.Event()),
         # Scheduled statuses whose time has come, looked for on the same beat.
@@ -75,3 +80,39 @@ async def _loop(node: Node, stop: asyncio.Event, work: Callable[[Node], Awaitabl
             await asyncio.wait(waiters, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
+
+
+async def _deliveries(node: Node, stop: asyncio.Event, concurrency: int) -> None:
+    """Keep up to `concurrency` deliveries in flight; claim only as many as there are free slots.
+
+    Claiming no more than can start at once keeps the other workers' share of the queue
+    unleased, and one slow inbox never holds up a whole batch.
+    """
+    running: set[asyncio.Task] = set()
+    while not stop.is_set():
+        node.delivery_ready.clear()
+        running = {task for task in running if not task.done()}
+        free = concurrency - len(running)
+        try:
+            jobs = await claim(Delivery, free) if free else []
+        except Exception:
+            log.exception("claiming deliveries failed")
+            jobs = []
+        for job in jobs:
+            running.add(asyncio.create_task(_deliver(node, job)))
+        if jobs and len(running) < concurrency:
+            continue  # more may be due
+        waiters = {asyncio.ensure_future(node.delivery_ready.wait()), asyncio.ensure_future(stop.wait())}
+        await asyncio.wait(waiters | running, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+    # Deliveries under way are finished (each is bounded by the HTTP timeout) rather than left to their lease.
+    if running:
+        await asyncio.wait(running)
+
+
+async def _deliver(node: Node, job: Delivery) -> None:
+    try:
+        await attempt(node, job)
+    except Exception:  # the lease runs out and the delivery is tried again
+        log.exception("delivery %s failed", job.id)

@@ -47,11 +47,12 @@ async def deliver_due(node: Node) -> int:
     """Send the deliveries that are due; returns how many were attempted."""
     jobs = await claim(Delivery, BATCH)
     if jobs:
-        await asyncio.gather(*(_attempt(node, job) for job in jobs))
+        await asyncio.gather(*(attempt(node, job) for job in jobs))
     return len(jobs)
 
 
-async def _attempt(node: Node, job: Delivery) -> None:
+async def attempt(node: Node, job: Delivery) -> None:
+    """Send one claimed delivery; on failure schedule its retry or give up, as the retry policy says."""
     outgoing = await OutgoingActivity.get(id=job.activity_id).prefetch_related("actor")
     status: int | None = None
     retry_after: str | None = None

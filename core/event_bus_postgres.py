@@ -1,0 +1,181 @@
+"""Events and work wake-ups between the processes of one node on PostgreSQL (LISTEN/NOTIFY).
+
+Every process (web or worker) of a node on PostgreSQL runs one bus. It relays what
+core.events publishes as `NOTIFY flurfunk_events` and LISTENs for the other processes'
+events, which it hands to this process's streaming hubs; so a post applied by a worker
+reaches a stream open on any web process. It also carries wake-ups (`flurfunk_work`):
+work queued by a web process wakes the worker processes at once instead of at their
+next poll. Like Mastodon's streaming server on Redis pub/sub, an event published while a
+listener is reconnecting is lost to it; queued work is not, the workers still poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from core import events
+from models.db import database
+
+log = logging.getLogger("flurfunk.events")
+EVENTS_CHANNEL = "flurfunk_events"
+WORK_CHANNEL = "flurfunk_work"
+# PostgreSQL refuses payloads of 8000 bytes or more; a post reaching thousands of home feeds
+# names more account ids than that, so an event is split into parts and put together again.
+MAX_PAYLOAD = 7500
+# Parts of an event still missing after this many newer messages are given up.
+MAX_PENDING = 64
+# This process: its own notifications come back to it and are skipped (it delivered them itself).
+ORIGIN = uuid.uuid4().hex
+
+
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith(("postgres", "asyncpg", "psycopg"))
+
+
+def listener_dsn(database_url: str) -> str:
+    """The URL asyncpg connects to: Tortoise's scheme names and pool parameters dropped."""
+    parts = urlsplit(database_url)
+    return urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
+
+
+def encode(event: str, object_id: int, account_ids: list[int], origin: str = ORIGIN) -> list[str]:
+    """The NOTIFY payloads for one event: one, or several parts each under MAX_PAYLOAD."""
+    whole = json.dumps({"o": origin, "e": event, "i": object_id, "a": account_ids}, separators=(",", ":"))
+    if len(whole) < MAX_PAYLOAD:
+        return [whole]
+    # Each id takes at most 20 digits and a comma; the envelope well under 200 bytes.
+    per_part = (MAX_PAYLOAD - 200) // 21
+    chunks = [account_ids[i : i + per_part] for i in range(0, len(account_ids), per_part)]
+    message = uuid.uuid4().hex
+    return [
+        json.dumps(
+            {"o": origin, "e": event, "i": object_id, "a": chunk, "m": message, "p": index, "n": len(chunks)},
+            separators=(",", ":"),
+        )
+        for index, chunk in enumerate(chunks)
+    ]
+
+
+class Reassembler:
+    """Turns payloads back into events, joining the parts of split ones (in any order)."""
+
+    def __init__(self, origin: str = ORIGIN) -> None:
+        self.origin = origin
+        self.pending: dict[str, dict[int, list[int]]] = {}
+
+    def feed(self, payload: str) -> tuple[str, int, list[int]] | None:
+        try:
+            data = json.loads(payload)
+            if data["o"] == self.origin:
+                return None
+            event, object_id, account_ids = str(data["e"]), int(data["i"]), [int(a) for a in data["a"]]
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring a malformed event notification")
+            return None
+        if "m" not in data:
+            return event, object_id, account_ids
+        parts = self.pending.setdefault(data["m"], {})
+        parts[int(data["p"])] = account_ids
+        if len(parts) < int(data["n"]):
+            while len(self.pending) > MAX_PENDING:
+                self.pending.pop(next(iter(self.pending)))
+            return None
+        del self.pending[data["m"]]
+        return event, object_id, [a for index in sorted(parts) for a in parts[index]]
+
+
+class PostgresEventBus:
+    def __init__(self, database_url: str, on_work: Callable[[str], None] | None = None) -> None:
+        self.dsn = listener_dsn(database_url)
+        self.on_work = on_work
+        self.reassembler = Reassembler()
+        self.received: asyncio.Queue[tuple[str, int, list[int]]] = asyncio.Queue()
+        self.listening = asyncio.Event()
+        self.waking: set[str] = set()
+        self.tasks: list[asyncio.Task] = []
+
+    async def start(self, timeout: float = 10.0) -> None:
+        """Start listening (waits until LISTEN is in place) and relaying this process's events."""
+        self.tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._hand_over())]
+        await asyncio.wait_for(self.listening.wait(), timeout)
+        events.add_relay(self.relay)
+
+    async def close(self) -> None:
+        events.remove_relay(self.relay)
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    async def relay(self, event: str, object_id: int, account_ids: list[int]) -> None:
+        """Send an event to the other processes. Inside a transaction, PostgreSQL sends it on commit."""
+        try:
+            for payload in encode(event, object_id, account_ids):
+                await database().execute_query("SELECT pg_notify($1, $2)", [EVENTS_CHANNEL, payload])
+        except Exception:  # the event is lost to other processes' streams; the work that published it is not
+            log.exception("could not relay stream event %s %s", event, object_id)
+
+    def wake(self, kind: str) -> None:
+        """Wake the workers of other processes for `kind` ("delivery" or "inbox") work; cheap to call often."""
+        if kind in self.waking:
+            return
+        self.waking.add(kind)
+        # A fresh context: the caller may be inside a transaction that is over before this runs.
+        self.tasks.append(asyncio.create_task(self._send_wake(kind), context=contextvars.Context()))
+        self.tasks = [task for task in self.tasks if not task.done()]
+
+    async def _send_wake(self, kind: str) -> None:
+        self.waking.discard(kind)
+        try:
+            await database().execute_query("SELECT pg_notify($1, $2)", [WORK_CHANNEL, f"{kind} {ORIGIN}"])
+        except Exception:  # the workers poll anyway
+            log.warning("could not wake the workers for %s", kind, exc_info=True)
+
+    def _on_event(self, connection, pid: int, channel: str, payload: str) -> None:
+        received = self.reassembler.feed(payload)
+        if received is not None:
+            self.received.put_nowait(received)
+
+    def _on_work(self, connection, pid: int, channel: str, payload: str) -> None:
+        kind, _, origin = payload.partition(" ")
+        if origin != ORIGIN and self.on_work is not None:
+            self.on_work(kind)
+
+    async def _hand_over(self) -> None:
+        # One at a time, in the order they were published (an update before its delete).
+        while True:
+            event, object_id, account_ids = await self.received.get()
+            try:
+                await events.deliver(event, object_id, account_ids)
+            except Exception:
+                log.exception("stream event %s %s failed", event, object_id)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                connection = await asyncpg.connect(self.dsn)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("event bus cannot connect (%s); retrying", exc)
+                await asyncio.sleep(1.0)
+                continue
+            lost = asyncio.Event()
+            connection.add_termination_listener(lambda _, lost=lost: lost.set())
+            try:
+                await connection.add_listener(EVENTS_CHANNEL, self._on_event)
+                await connection.add_listener(WORK_CHANNEL, self._on_work)
+                self.listening.set()
+                await lost.wait()
+                log.warning("event bus lost its connection; reconnecting")
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("event bus failed (%s); reconnecting", exc)
+            finally:
+                if not connection.is_closed():
+                    await connection.close(timeout=2)
+            await asyncio.sleep(0.2)
