@@ -1,0 +1,200 @@
+"""Fan-out: one post by a user with followers on 50 nodes, until every node acknowledged it.
+
+    python bench/fan_out.py [--nodes 50] [--burst 20]
+
+One node (`server.py serve` on SQLite) with bob, followed by one account on each of `--nodes`
+remote nodes. A local receiver (uvicorn in this process) stands in for all of them: each node
+has its own inbox URL there, and the receiver verifies every request's signature against
+bob's public key before it answers 202. Measured:
+  one post    from POST /api/v1/statuses until the last node acknowledged (goal < 2 s);
+  a burst     `--burst` posts at once (burst x nodes signed deliveries): deliveries per second,
+              against the RSA signing ceiling measured in the same run (signing the same kind of
+              signing string with bob's key in a loop; goal >= 50% of it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import free_port, header, progress, rss_mb  # noqa: E402
+from federation.errors import SignatureError  # noqa: E402
+from federation.signatures import check_request, sign, verify_signature  # noqa: E402
+from tests.nodes import NodeProcess  # noqa: E402
+
+
+class Receiver:
+    """Every remote node's inbox, verifying each signature; records when each delivery was acknowledged."""
+
+    def __init__(self, public_pem: str) -> None:
+        self.public_pem = public_pem
+        self.acks: list[tuple[str, float]] = []
+        self.rejected = 0
+        self.port = free_port()
+        app = Starlette(routes=[Route("/nodes/{n}/inbox", self.receive, methods=["POST"])])
+        self.server = uvicorn.Server(uvicorn.Config(app, port=self.port, log_level="warning", loop="asyncio"))
+
+    async def receive(self, request: Request) -> Response:
+        body = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        try:
+            params, text = check_request("POST", request.url.path, headers, body)
+            if not verify_signature(params, text, self.public_pem):
+                raise SignatureError("does not verify")
+        except SignatureError:
+            self.rejected += 1
+            return Response(status_code=401)
+        self.acks.append((request.url.path, time.perf_counter()))
+        return Response(status_code=202)
+
+    def start(self) -> None:
+        threading.Thread(target=self.server.run, daemon=True).start()
+        while not self.server.started:
+            time.sleep(0.01)
+
+    def wait(self, count: int, timeout: float = 60) -> float:
+        deadline = time.perf_counter() + timeout
+        shown = 0.0
+        while len(self.acks) < count and time.perf_counter() < deadline:
+            if time.perf_counter() - shown > 0.5:
+                progress("deliveries acknowledged", len(self.acks), count)
+                shown = time.perf_counter()
+            time.sleep(0.002)
+        progress("deliveries acknowledged", len(self.acks), count)
+        if len(self.acks) < count:
+            raise SystemExit(f"only {len(self.acks)} of {count} deliveries arrived")
+        return self.acks[count - 1][1]
+
+
+async def _seed(database_url: str, receiver_port: int, nodes: int) -> None:
+    from models.accounts import Account
+    from models.db import close_database, open_database
+    from models.ids import new_id
+    from models.relationships import Follow
+
+    await open_database(database_url, create_schema=False)
+    try:
+        bob = await Account.get(username="bob", domain="")
+        now = datetime.now(UTC)
+        followers = []
+        for n in range(nodes):
+            domain = f"node{n}.remote.example"
+            uri = f"https://{domain}/users/f{n}"
+            inbox = f"http://127.0.0.1:{receiver_port}/nodes/{n}/inbox"
+            followers.append(
+                Account(
+                    id=new_id(),
+                    username=f"f{n}",
+                    domain=domain,
+                    uri=uri,
+                    url=uri,
+                    inbox_url=inbox,
+                    shared_inbox_url=inbox,
+                    followers_url=uri + "/followers",
+                    key_id=uri + "#main-key",
+                    fetched_at=now,
+                )
+            )
+        await Account.bulk_create(followers)
+        await Follow.bulk_create([Follow(id=new_id(), account_id=f.id, target_account_id=bob.id) for f in followers])
+        await Account.filter(id=bob.id).update(followers_count=nodes)
+    finally:
+        await close_database()
+
+
+def signing_ceiling(private_pem: str, key_id: str, url: str, seconds: float = 2.0) -> float:
+    """Signatures per second on one core: what every signed delivery costs at the least."""
+    body = b'{"type":"Create","id":"https://example/1"}' * 20
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        sign("POST", url, body, key_id, private_pem)
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+def run(nodes: int, burst: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        node = NodeProcess(Path(tmp) / "node")
+        print("creating the node and bob ...", flush=True)
+        token = node.add_user("bob")
+        db_file = node.data_dir / "flurfunk.sqlite3"
+        with sqlite3.connect(db_file) as db:
+            key_id, private_pem, public_pem = db.execute(
+                "SELECT key_id, private_key_pem, public_key_pem FROM accounts WHERE username = 'bob' AND domain = ''"
+            ).fetchone()
+        receiver = Receiver(public_pem)
+        asyncio.run(_seed(f"sqlite://{db_file}", receiver.port, nodes))
+        print("measuring the RSA signing ceiling ...", flush=True)
+        ceiling = signing_ceiling(private_pem, key_id, f"http://127.0.0.1:{receiver.port}/nodes/0/inbox")
+        receiver.start()
+        node.start()
+        try:
+            with node.client(token) as client:
+                started = time.perf_counter()
+                client.post("/api/v1/statuses", json={"status": "All hands at ten.", "visibility": "public"})
+                one_post = receiver.wait(nodes) - started
+                first = len(receiver.acks)
+                started = time.perf_counter()
+                for n in range(burst):
+                    client.post("/api/v1/statuses", json={"status": f"Burst post {n}", "visibility": "public"})
+                last = receiver.wait(first + burst * nodes)
+            burst_seconds = last - started
+            rss_after = rss_mb(node.process.pid)
+        finally:
+            node.stop()
+            receiver.server.should_exit = True
+    per_node = {path for path, _ in receiver.acks}
+    return {
+        "nodes": nodes,
+        "distinct_inboxes": len(per_node),
+        "one_post_s": one_post,
+        "burst": burst,
+        "deliveries": burst * nodes,
+        "burst_s": burst_seconds,
+        "deliveries_per_s": burst * nodes / burst_seconds,
+        "ceiling_per_s": ceiling,
+        "rejected": receiver.rejected,
+        "rss_after_mb": rss_after,
+    }
+
+
+def report(f: dict) -> None:
+    print(f"fan-out to {f['nodes']} nodes (each delivery's signature verified by the receiver):")
+    print(f"  one post      all {f['nodes']} acknowledged after {f['one_post_s'] * 1000:,.0f} ms (goal < 2 s)")
+    print(
+        f"  burst         {f['burst']} posts = {f['deliveries']:,} deliveries in {f['burst_s']:.2f} s"
+        f" = {f['deliveries_per_s']:,.0f} signed deliveries/s"
+    )
+    print(
+        f"  ceiling       {f['ceiling_per_s']:,.0f} RSA signatures/s on one core;"
+        f" deliveries = {100 * f['deliveries_per_s'] / f['ceiling_per_s']:.1f}% of it (goal >= 50%)"
+    )
+    print(f"  rejected      {f['rejected']} signatures; node RSS after {f['rss_after_mb']:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--nodes", type=int, default=50)
+    parser.add_argument("--burst", type=int, default=20)
+    args = parser.parse_args()
+    header("fan-out")
+    report(run(args.nodes, args.burst))
+
+
+if __name__ == "__main__":
+    main()
