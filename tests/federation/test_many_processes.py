@@ -363,3 +363,42 @@ def _run(coroutine):
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+def test_serve_with_two_web_processes_starts_a_worker_beside_them(tmp_path: Path, receiver: Receiver):
+    cleanups: list = []
+    node = Cluster(tmp_path / "node", new_database_url(cleanups))
+    node.data_dir.mkdir(parents=True)
+    try:
+        serve = node.run("serve", "serve", "--workers", "2", "--port", str(node.web_ports[0]), "--log-level", "warning")
+        node.wait_web(0)
+        node.cli("user", "add", "bob", "--password", "correct horse battery")
+        bob = f"http://{node.domain}/users/bob"
+        follow = {
+            "@context": AS_CONTEXT,
+            "id": f"{receiver.actor(0)}/follows/bob",
+            "type": "Follow",
+            "actor": receiver.actor(0),
+            "object": bob,
+        }
+        answer = receiver.signed_post(0, f"{bob}/inbox", follow, send_to=node.url(0))
+        assert answer.status_code == 202, answer.text
+        # Only the worker process that serve started applies the Follow and sends the Accept.
+        wait_for(
+            lambda: any(
+                activity.get("type") == "Accept" and activity.get("actor") == bob
+                for activity in list(receiver.activities.values())
+            ),
+            timeout=20,
+            what="bob's Accept",
+        )
+        children = subprocess.run(["pgrep", "-P", str(serve.pid)], capture_output=True, text=True).stdout.split()
+        assert len(children) >= 3  # two web processes and the worker (uvicorn may add a helper of its own)
+        serve.terminate()
+        serve.wait(20)
+        # Stopping serve stops them all; none is left running on its own.
+        wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in children), timeout=10, what="children gone")
+    finally:
+        node.stop()
+        for cleanup in cleanups:
+            cleanup()
