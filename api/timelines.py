@@ -68,9 +68,9 @@ async def home(request: Request) -> JSONResponse:
     me = current_account(request)
     page = page_params(request)
     # Fan-out on write filled the feed; reading it is one range scan over (account_id, status_id).
+    # The page of the feed is a subquery, so statuses come back in the same single query.
     feed = apply(HomeFeedEntry.filter(account_id=me.id), page, "status_id")
-    ids = ordered(list(await feed.values_list("status_id", flat=True)), page)
-    statuses = await statuses_in_order(ids)
+    statuses = sorted(await Status.filter(id__in=Subquery(feed.values("status_id"))), key=lambda s: s.id, reverse=True)
     body = unhidden(await StatusSerializer(request.app.state.node.settings.base_url, me).many(statuses), "home")
     return paged_response(request, body, [s.id for s in statuses])
 

@@ -12,6 +12,7 @@ from api.serializers.filters import filter_results
 from api.serializers.polls import polls_for_statuses
 from federation import urls
 from models.accounts import Account
+from models.db import database
 from models.interactions import Bookmark, Favourite, Pin
 from models.statuses import ConversationMute, MediaAttachment, Mention, Status, StatusTag, Tag, conversation_key
 
@@ -35,6 +36,38 @@ def media_entity(media: MediaAttachment, base: str) -> dict[str, Any]:
 
 def tag_entity(tag: Tag, base: str) -> dict[str, Any]:
     return {"name": tag.display_name or tag.name, "url": urls.tag_page(base, tag.name)}
+
+
+async def viewer_state(viewer_id: int, status_ids: Sequence[int]) -> tuple[dict[str, set[int]], set[str]]:
+    """What the viewer did to these statuses, and the conversations they muted, in one round trip.
+
+    Five small lookups on every page of every timeline; as one UNION ALL they cost one query.
+    Only integers from our own rows are put into the SQL text, so nothing needs quoting.
+    `muted` is the conversation mute (POST /statuses/:id/mute), not an account mute, as in Mastodon:
+    all of the viewer's (few) mutes are read, and matched to the page's conversations by the caller.
+    """
+    viewer, in_ids = int(viewer_id), ",".join(str(int(i)) for i in status_ids)
+    tables = {model: model._meta.db_table for model in (Favourite, Bookmark, Pin, Status, ConversationMute)}
+    sql = " UNION ALL ".join(
+        [
+            *(
+                f"SELECT '{kind}' AS kind, status_id AS sid, NULL AS uri FROM {tables[model]}"
+                f" WHERE account_id = {viewer} AND status_id IN ({in_ids})"
+                for kind, model in (("favourited", Favourite), ("bookmarked", Bookmark), ("pinned", Pin))
+            ),
+            f"SELECT 'reblogged', reblog_id, NULL FROM {tables[Status]}"
+            f" WHERE account_id = {viewer} AND reblog_id IN ({in_ids})",
+            f"SELECT 'muted', NULL, conversation_uri FROM {tables[ConversationMute]} WHERE account_id = {viewer}",
+        ]
+    )
+    mine: dict[str, set[int]] = {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
+    muted: set[str] = set()
+    for row in await database().execute_query_dict(sql):
+        if row["kind"] == "muted":
+            muted.add(row["uri"])
+        else:
+            mine[row["kind"]].add(int(row["sid"]))
+    return mine, muted
 
 
 class StatusSerializer:
@@ -80,25 +113,7 @@ class StatusSerializer:
         mine: dict[str, set[int]] = {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
         muted: set[str] = set()
         if self.viewer is not None:
-            vid = self.viewer.id
-            mine["favourited"] = set(
-                await Favourite.filter(account_id=vid, status_id__in=ids).values_list("status_id", flat=True)
-            )
-            mine["bookmarked"] = set(
-                await Bookmark.filter(account_id=vid, status_id__in=ids).values_list("status_id", flat=True)
-            )
-            mine["pinned"] = set(
-                await Pin.filter(account_id=vid, status_id__in=ids).values_list("status_id", flat=True)
-            )
-            mine["reblogged"] = set(
-                await Status.filter(account_id=vid, reblog_id__in=ids).values_list("reblog_id", flat=True)
-            )
-            # `muted` is the conversation mute (POST /statuses/:id/mute), not an account mute, as in Mastodon.
-            muted = set(
-                await ConversationMute.filter(
-                    account_id=vid, conversation_uri__in=list({conversation_key(s) for s in everything})
-                ).values_list("conversation_uri", flat=True)
-            )
+            mine, muted = await viewer_state(self.viewer.id, ids)
 
         def build(status: Status) -> dict[str, Any]:
             author = accounts[status.account_id]
