@@ -7,6 +7,7 @@
     python server.py token NAME
     python server.py directory pull
     python server.py directory import FILE.csv | sync-ldap --url U --base-dn DN   (directory/import_cli.py)
+    python server.py db upgrade | status   (models/migrate_cli.py)
 
 Nothing runs at import: create_app(settings) returns a new app, so two apps with
 different settings can be built in one process.
@@ -46,6 +47,7 @@ from directory import import_cli
 from directory.routes import routes as directory_routes
 from federation.actors import instance_actor
 from inbox.routes import routes as inbox_routes
+from models import migrate_cli
 from models.accounts import Account, User
 from models.db import close_database, open_database
 from node import Node
@@ -325,6 +327,7 @@ def parser() -> argparse.ArgumentParser:
     )
     directory_cli.add_directory_pull(directory)
     import_cli.add_subcommands(directory)
+    migrate_cli.add_subcommands(commands)
     return top
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import MODEL_MODULES
+from models.migrations.runner import upgrade
+
+log = logging.getLogger("flurfunk.migrations")
 
 
 def connection_name(database_url: str) -> str:
@@ -33,11 +38,16 @@ def tortoise_config(database_url: str) -> dict:
 
 
 async def open_database(database_url: str, create_schema: bool = True) -> None:
+    """Connect; with `create_schema`, also create the schema of a new database or upgrade an older one.
+
+    Upgrading at start spares the operator of a single SQLite node a step; `server.py db
+    upgrade` does the same on its own, reporting each migration (models/migrations).
+    """
     # The global fallback lets request tasks, which do not inherit the lifespan task's
     # context variables, reach the connection opened here.
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
     if create_schema:
-        await Tortoise.generate_schemas(safe=True)
+        await upgrade(database(), progress=log.info)
 
 
 async def close_database() -> None:

@@ -1,0 +1,37 @@
+"""Schema migrations: ordered steps that bring an older database up to the current models.
+
+A fresh database gets the current models' schema in one go (Tortoise's generator, as fast as
+before) and every step below is recorded as applied, since the models already include them.
+An existing database runs the steps it has not recorded, in order, in `schema_migrations`.
+
+Adding a field or a table to a model therefore means adding a step here that does the same to
+an existing database, with the helpers of models.migrations.ops (they are idempotent, so a step
+written against today's models stays correct when a later step changes the same table).
+Steps are never edited or removed once released: nodes out there have recorded them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from models.migrations import m0001_initial
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    description: str
+    apply: Callable[[BaseDBAsyncClient], Awaitable[None]]
+
+    @classmethod
+    def from_module(cls, module) -> Migration:
+        name = module.__name__.rsplit(".", 1)[-1].removeprefix("m")
+        return cls(name, (module.__doc__ or "").strip().splitlines()[0], module.apply)
+
+
+MIGRATIONS: list[Migration] = [
+    Migration.from_module(m0001_initial),
+]
