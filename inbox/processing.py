@@ -21,7 +21,9 @@ from node import Node
 
 log = logging.getLogger("flurfunk.inbox")
 MAX_ATTEMPTS = 5
-BATCH = 32
+# Items are applied one by one and may each wait on a remote fetch (10 s timeout): a small batch
+# stays well inside the five-minute claim lease, so no other worker takes them over meanwhile.
+BATCH = 8
 
 HANDLERS: dict[str, Callable[[Received], Awaitable[None]]] = {
     "Follow": on_follow,
