@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -26,20 +24,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import machine, percentile, progress  # noqa: E402
 from tests.federation.people import Person  # noqa: E402
 from tests.nodes import NodeProcess  # noqa: E402
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def main() -> None:
@@ -86,14 +73,13 @@ def main() -> None:
                 if posted["uri"] not in arrivals:
                     raise SystemExit(f"post {n} never arrived")
                 latencies.append((arrivals[posted["uri"]] - sent) * 1000)
-                print(f"\r{n + 1}/{args.posts} posts delivered", end="", flush=True)
-            print()
+                progress("posts delivered", n + 1, args.posts)
         finally:
             eng.stop()
             sales.stop()
 
     latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    p99 = percentile(latencies, 99)
     print(f"machine: {machine()}")
     print(f"post on node B -> update on a follower's stream on node A, {len(latencies)} posts:")
     print(f"  median {statistics.median(latencies):.1f} ms   p99 {p99:.1f} ms   max {latencies[-1]:.1f} ms")
