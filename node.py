@@ -6,14 +6,17 @@ One Node per app, built by server.create_app; nothing here is global.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import httpx
 
 from federation.policy import DomainPolicy
+from models.db import close_database, open_database
 from settings import Settings
 
+T = TypeVar("T")
 USER_AGENT = "Flurfunk/0.1.0 (+https://github.com/flurfunk)"
 
 
@@ -61,3 +64,15 @@ class Node:
 
     async def close(self) -> None:
         await self.http.aclose()
+
+
+async def with_node(settings: Settings, work: Callable[[Node], Awaitable[T]]) -> T:
+    """For command-line tools: open the node's database, run `work` with a Node, close everything."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await open_database(settings.database_url)
+    node = Node.create(settings)
+    try:
+        return await work(node)
+    finally:
+        await node.close()
+        await close_database()

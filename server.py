@@ -50,7 +50,7 @@ from inbox.routes import routes as inbox_routes
 from models import migrate_cli
 from models.accounts import Account, User
 from models.db import close_database, open_database
-from node import Node
+from node import Node, with_node
 from oauth.tokens import cli_application, issue_token
 from outbox.routes import routes as outbox_routes
 from settings import Settings, SettingsError
@@ -158,12 +158,7 @@ async def run_worker_process(settings: Settings, concurrency: int, stop: asyncio
 
 
 async def _with_database(settings: Settings, work):
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    await open_database(settings.database_url)
-    try:
-        return await work()
-    finally:
-        await close_database()
+    return await with_node(settings, lambda _node: work())
 
 
 def _cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from directory.entries import sync_account
@@ -19,23 +18,11 @@ from directory.profiles import ProfileError, parse_work_changes, update_work_pro
 from federation.actors import instance_actor
 from models.accounts import Account
 from models.base import utcnow
-from models.db import close_database, open_database
-from node import Node
+from node import Node, with_node
 from outbox.interactions import send_profile_update
 from settings import Settings
 
 WORK_OPTIONS = ("department", "title", "location", "phone", "skills", "manager")
-
-
-async def _with_node(settings: Settings, work: Callable[[Node], Awaitable[int]]) -> int:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    await open_database(settings.database_url)
-    node = Node.create(settings)
-    try:
-        return await work(node)
-    finally:
-        await node.close()
-        await close_database()
 
 
 def add_user_set(user_commands: Any) -> None:
@@ -79,7 +66,7 @@ def _cmd_user_set(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{account.username}: " + ", ".join(f"{name} = {value!r}" for name, value in given.items()))
         return 0
 
-    return asyncio.run(_with_node(settings, work))
+    return asyncio.run(with_node(settings, work))
 
 
 def _cmd_directory_pull(settings: Settings, args: argparse.Namespace) -> int:
@@ -101,4 +88,4 @@ def _cmd_directory_pull(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{len(failed)} of {len(results)} peer(s) failed; the worker tries again every five minutes")
         return 1 if failed else 0
 
-    return asyncio.run(_with_node(settings, work))
+    return asyncio.run(with_node(settings, work))

@@ -15,14 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from directory import csv_source
 from directory.importing import BadRecord, DirectorySync, Person, Summary
-from models.db import close_database, open_database
-from node import Node
+from node import Node, with_node
 from settings import Settings
 
 
@@ -77,17 +75,6 @@ def add_subcommands(directory_commands: Any) -> None:
     ldap.set_defaults(run=_cmd_sync_ldap)
 
 
-async def _with_node(settings: Settings, work: Callable[[Node], Awaitable[int]]) -> int:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    await open_database(settings.database_url)
-    node = Node.create(settings)
-    try:
-        return await work(node)
-    finally:
-        await node.close()
-        await close_database()
-
-
 async def sync(node: Node, source: str, records: list[Person | BadRecord], department: str = "") -> Summary:
     """Runs one import with progress on stderr and problems on stdout; the summary line last."""
     label = f"{source} import" + (f" of {department}" if department else "")
@@ -111,7 +98,7 @@ def _cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     async def work(node: Node) -> int:
         return 1 if (await sync(node, "csv", records, args.department)).errors else 0
 
-    return asyncio.run(_with_node(settings, work))
+    return asyncio.run(with_node(settings, work))
 
 
 def _cmd_sync_ldap(settings: Settings, args: argparse.Namespace) -> int:
@@ -143,4 +130,4 @@ def _cmd_sync_ldap(settings: Settings, args: argparse.Namespace) -> int:
     async def work(node: Node) -> int:
         return 1 if (await sync(node, "ldap", records, args.department)).errors else 0
 
-    return asyncio.run(_with_node(settings, work))
+    return asyncio.run(with_node(settings, work))
