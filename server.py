@@ -206,8 +206,8 @@ def _first_run_admin(settings: Settings) -> None:
             f"    user name: admin      password: {password}\n"
             f"  Point any Mastodon app (Tusky, Elk, Phanpy, toot, Mastodon.py) at {settings.base_url}\n"
             "  and log in as admin with that password.\n"
-            f"  Or get a token for scripts:  python server.py token admin\n"
-            "  Add people:  python server.py user add NAME --password PW\n",
+            f"  Or get a token for scripts:  .venv/bin/python server.py token admin\n"
+            "  Add people:  .venv/bin/python server.py user add NAME --password PW\n",
             flush=True,
         )
 
