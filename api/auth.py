@@ -66,7 +66,10 @@ async def authenticate(request: Request) -> Caller | None:
     token_value = bearer_token(request)
     if token_value is None:
         return None
-    token = await AccessToken.get_or_none(token=token_value, revoked_at=None).prefetch_related("account", "application")
+    # One query with joins rather than three: every authenticated request pays for this.
+    token = (
+        await AccessToken.filter(token=token_value, revoked_at=None).select_related("account", "application").first()
+    )
     if token is None:
         raise APIError(401, "The access token is invalid")
     account = token.account

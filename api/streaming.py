@@ -124,7 +124,7 @@ async def _websocket_caller(websocket: WebSocket) -> tuple[Caller | None, str | 
         token = protocol.split(",")[0].strip()
     if not token:
         return None, None
-    row = await AccessToken.get_or_none(token=token, revoked_at=None).prefetch_related("account", "application")
+    row = await AccessToken.filter(token=token, revoked_at=None).select_related("account", "application").first()
     if row is None:
         raise APIError(401, "Error: Invalid access token")
     account: Account | None = row.account
