@@ -46,7 +46,6 @@ routes: list[BaseRoute] = [
     *account_statuses.routes,
     *timelines.routes,
     *notifications.routes,
-    # Before search: GET /api/v1/tags/{name} with following and featuring is served by api/tags.py.
     *tags.routes,
     *search.routes,
     *lists.routes,

@@ -66,6 +66,21 @@ async def authenticate(request: Request) -> Caller | None:
     token_value = bearer_token(request)
     if token_value is None:
         return None
+    caller = await caller_for_token(token_value)
+    request.scope["flurfunk.caller"] = caller
+    return caller
+
+
+async def _note_use(token: AccessToken) -> None:
+    # Monthly active users and weekly logins (api/instance.py) count token use; one write an hour is enough.
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > USE_RECORDED_EVERY:
+        token.last_used_at = now
+        await AccessToken.filter(id=token.id).update(last_used_at=now)
+
+
+async def caller_for_token(token_value: str) -> Caller:
+    """The caller a bearer token stands for; 401 for an unknown, revoked or disabled one."""
     # One query with joins rather than three: every authenticated request pays for this.
     token = (
         await AccessToken.filter(token=token_value, revoked_at=None).select_related("account", "application").first()
@@ -79,17 +94,7 @@ async def authenticate(request: Request) -> Caller | None:
         if account.suspended or user is None:
             raise APIError(401, "Your login is currently disabled")
     await _note_use(token)
-    caller = Caller(token, account, user, token.application, frozenset(token.scopes.split()))
-    request.scope["flurfunk.caller"] = caller
-    return caller
-
-
-async def _note_use(token: AccessToken) -> None:
-    # Monthly active users and weekly logins (api/instance.py) count token use; one write an hour is enough.
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > USE_RECORDED_EVERY:
-        token.last_used_at = now
-        await AccessToken.filter(id=token.id).update(last_used_at=now)
+    return Caller(token, account, user, token.application, frozenset(token.scopes.split()))
 
 
 Handler = Callable[..., Awaitable[Response]]

@@ -17,7 +17,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Length
 
 from api.auth import scoped, viewer
-from api.errors import APIError, not_found
+from api.errors import APIError
 from api.pagination import parse_limit
 from api.params import query_flag
 from api.serializers.accounts import account_entity
@@ -239,21 +239,8 @@ async def search(request: Request) -> JSONResponse:
     )
 
 
-@scoped(None, optional=True)
-async def show_tag(request: Request) -> JSONResponse:
-    raw = request.path_params["name"]
-    name = normalize_tag(raw)
-    if not HASHTAG_NAME.fullmatch(name):
-        raise not_found()
-    # Mastodon shows a tag nobody used yet as an unsaved one (its id empty) rather than a 404.
-    tag = await Tag.get_or_none(name=name) or Tag(name=name, display_name=raw.lstrip("#"))
-    base = request.app.state.node.settings.base_url
-    return JSONResponse((await tag_entities([tag], base, with_following=viewer(request) is not None))[0])
-
-
 routes: list[BaseRoute] = [
     Route("/api/v2/search", search, methods=["GET"]),
     # Removed from Mastodon in 3.0; old clients still call it, so it answers like v2.
     Route("/api/v1/search", search, methods=["GET"]),
-    Route("/api/v1/tags/{name}", show_tag, methods=["GET"]),
 ]

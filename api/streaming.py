@@ -18,12 +18,10 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from api.auth import Caller, authenticate, has_scope
+from api.auth import Caller, authenticate, caller_for_token, has_scope
 from api.errors import APIError
 from api.streaming_hub import StreamHub
-from models.accounts import Account, User
 from models.lists import List
-from models.oauth import AccessToken
 
 HEARTBEAT_SECONDS = 15.0
 
@@ -124,15 +122,7 @@ async def _websocket_caller(websocket: WebSocket) -> tuple[Caller | None, str | 
         token = protocol.split(",")[0].strip()
     if not token:
         return None, None
-    row = await AccessToken.filter(token=token, revoked_at=None).select_related("account", "application").first()
-    if row is None:
-        raise APIError(401, "Error: Invalid access token")
-    account: Account | None = row.account
-    user = await User.get_or_none(account_id=account.id) if account else None
-    if account is not None and (account.suspended or user is None):
-        raise APIError(401, "Error: Invalid access token")
-    caller = Caller(row, account, user, row.application, frozenset(row.scopes.split()))
-    return caller, (protocol.split(",")[0].strip() if protocol else None)
+    return await caller_for_token(token), (protocol.split(",")[0].strip() if protocol else None)
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
