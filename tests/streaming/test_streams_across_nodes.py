@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 
 import httpx
 import websockets
@@ -44,7 +43,6 @@ def test_a_post_from_another_node_reaches_an_open_sse_stream(start_node):
     )
     reader.start()
     assert ready.wait(10)
-    posted_at = time.monotonic()
     post = bob.toot("Live from sales")
     reader.join(15)
     stop.set()
@@ -52,8 +50,6 @@ def test_a_post_from_another_node_reaches_an_open_sse_stream(start_node):
     assert updates, f"no update event arrived; got {seen}"
     assert updates[0]["data"]["uri"] == post["uri"]
     assert updates[0]["data"]["account"]["acct"] == bob.handle
-    # The node applies a received activity at once, so this is well within a second on loopback.
-    assert time.monotonic() - posted_at < 5
 
 
 def test_the_websocket_multiplexes_user_and_public_streams(start_node):
