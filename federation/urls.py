@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from models.ids import new_id
+
 INSTANCE_ACTOR_USERNAME = "instance.actor"
 
 
@@ -52,6 +54,11 @@ def status_page(base: str, username: str, status_id: int) -> str:
 def activity(base: str, username: str, kind: str, local_id: int | str) -> str:
     """Ids for activities that are not objects of their own (Follow, Like, Undo...)."""
     return actor(base, username) + f"#{kind}/{local_id}"
+
+
+def new_activity(base: str, username: str, kind: str) -> str:
+    """A fresh id for an activity of `kind` ("follows", "likes", "undo"...) by a local account."""
+    return activity(base, username, kind, new_id())
 
 
 def tag_page(base: str, name: str) -> str:

@@ -9,13 +9,8 @@ from core.notifications import notify
 from federation import documents, urls
 from federation.delivery import enqueue
 from models.accounts import Account
-from models.ids import new_id
 from models.relationships import Follow, FollowRequest
 from node import Node
-
-
-def _activity_id(node: Node, account: Account, kind: str) -> str:
-    return urls.activity(node.settings.base_url, account.username, kind, new_id())
 
 
 def follow_document(follower: Account, target: Account, uri: str | None) -> dict[str, Any]:
@@ -34,7 +29,7 @@ async def follow(
     if pending is not None:
         await FollowRequest.filter(id=pending.id).update(show_reblogs=reblogs, notify=notify_posts)
         return
-    uri = _activity_id(node, follower, "follows")
+    uri = urls.new_activity(node.settings.base_url, follower.username, "follows")
     if target.local and not target.locked:
         await create_follow(follower, target, uri, reblogs, notify_posts)
         await notify(target, follower, "follow")
@@ -58,7 +53,10 @@ async def unfollow(node: Node, follower: Account, target: Account) -> None:
     await remove_follow(follower, target)
     if not target.local:
         undo = documents.activity(
-            "Undo", _activity_id(node, follower, "undo"), follower, follow_document(follower, target, uri)
+            "Undo",
+            urls.new_activity(node.settings.base_url, follower.username, "undo"),
+            follower,
+            follow_document(follower, target, uri),
         )
         await enqueue(node, follower, undo, [target.inbox_url])
 
@@ -102,5 +100,7 @@ async def send_reject(node: Node, target: Account, follower: Account, follow_doc
 
 async def _answer(node: Node, kind: str, target: Account, follower: Account, follow_doc: dict[str, Any]) -> None:
     obj = {k: v for k, v in follow_doc.items() if k != "@context" and v is not None}
-    activity = documents.activity(kind, _activity_id(node, target, kind.lower() + "s"), target, obj)
+    activity = documents.activity(
+        kind, urls.new_activity(node.settings.base_url, target.username, kind.lower() + "s"), target, obj
+    )
     await enqueue(node, target, activity, [follower.inbox_url])

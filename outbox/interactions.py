@@ -11,7 +11,6 @@ from federation.delivery import enqueue
 from federation.parse import PUBLIC
 from models.accounts import Account
 from models.directory import WorkProfile
-from models.ids import new_id
 from models.interactions import Favourite
 from models.relationships import Block
 from models.statuses import Status
@@ -19,12 +18,8 @@ from node import Node
 from outbox.addressing import follower_inboxes, inbox_of
 
 
-def _activity_id(node: Node, account: Account, kind: str) -> str:
-    return urls.activity(node.settings.base_url, account.username, kind, new_id())
-
-
 async def favourite(node: Node, account: Account, status: Status) -> None:
-    uri = _activity_id(node, account, "likes")
+    uri = urls.new_activity(node.settings.base_url, account.username, "likes")
     _, created = await Favourite.get_or_create(account=account, status=status, defaults={"uri": uri})
     if not created:
         return
@@ -43,13 +38,17 @@ async def unfavourite(node: Node, account: Account, status: Status) -> None:
     await bump(Status, status.id, "favourites_count", -1)
     author = await status.account
     if not author.local:
-        like = documents.activity("Like", row.uri or _activity_id(node, account, "likes"), account, status.uri)
-        undo = documents.activity("Undo", _activity_id(node, account, "undo"), account, like)
+        like = documents.activity(
+            "Like", row.uri or urls.new_activity(node.settings.base_url, account.username, "likes"), account, status.uri
+        )
+        undo = documents.activity(
+            "Undo", urls.new_activity(node.settings.base_url, account.username, "undo"), account, like
+        )
         await enqueue(node, account, undo, [author.inbox_url])
 
 
 async def block(node: Node, account: Account, target: Account) -> None:
-    uri = _activity_id(node, account, "blocks")
+    uri = urls.new_activity(node.settings.base_url, account.username, "blocks")
     _, created = await Block.get_or_create(account=account, target_account=target, defaults={"uri": uri})
     if not created:
         return
@@ -66,15 +65,24 @@ async def unblock(node: Node, account: Account, target: Account) -> None:
         return
     await row.delete()
     if not target.local:
-        blocked = documents.activity("Block", row.uri or _activity_id(node, account, "blocks"), account, target.uri)
-        undo = documents.activity("Undo", _activity_id(node, account, "undo"), account, blocked)
+        blocked = documents.activity(
+            "Block",
+            row.uri or urls.new_activity(node.settings.base_url, account.username, "blocks"),
+            account,
+            target.uri,
+        )
+        undo = documents.activity(
+            "Undo", urls.new_activity(node.settings.base_url, account.username, "undo"), account, blocked
+        )
         await enqueue(node, account, undo, [target.inbox_url])
 
 
 async def send_profile_update(node: Node, account: Account) -> None:
     work = await WorkProfile.get_or_none(account_id=account.id)
     person = documents.person(account, node.settings.base_url, work)
-    activity = documents.activity("Update", _activity_id(node, account, "updates"), account, person, [PUBLIC], [])
+    activity = documents.activity(
+        "Update", urls.new_activity(node.settings.base_url, account.username, "updates"), account, person, [PUBLIC], []
+    )
     inboxes = await follower_inboxes(account)
     # Those we follow know us too (they show us as a follower); keep their copy current.
     for target in await Account.filter(followers_rel__account_id=account.id).exclude(domain=""):
