@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.base import SnowflakeModel, utcnow
+from models.base import DatetimeField, SnowflakeModel, utcnow
 
 
 class Account(SnowflakeModel):
@@ -45,11 +45,11 @@ class Account(SnowflakeModel):
     followers_count = fields.IntField(default=0)
     following_count = fields.IntField(default=0)
     statuses_count = fields.IntField(default=0)
-    last_status_at = fields.DatetimeField(null=True)
+    last_status_at = DatetimeField(null=True)
 
-    created_at = fields.DatetimeField(default=utcnow)
-    updated_at = fields.DatetimeField(default=utcnow)
-    fetched_at = fields.DatetimeField(null=True)  # remote: when the actor document was last read
+    created_at = DatetimeField(default=utcnow)
+    updated_at = DatetimeField(default=utcnow)
+    fetched_at = DatetimeField(null=True)  # remote: when the actor document was last read
 
     class Meta:
         table = "accounts"
@@ -77,9 +77,9 @@ class User(Model):
     default_visibility = fields.CharField(max_length=16, default="public")
     default_sensitive = fields.BooleanField(default=False)
     default_language = fields.CharField(max_length=16, null=True)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
     failed_logins = fields.IntField(default=0)
-    last_failed_login_at = fields.DatetimeField(null=True)
+    last_failed_login_at = DatetimeField(null=True)
 
     class Meta:
         table = "users"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tortoise import fields
 
-from models.base import SnowflakeModel, utcnow
+from models.base import DatetimeField, SnowflakeModel, utcnow
 
 
 class Conversation(SnowflakeModel):
@@ -15,7 +15,7 @@ class Conversation(SnowflakeModel):
     participant_ids = fields.JSONField(default=list)  # the other accounts in the thread
     last_status = fields.ForeignKeyField("models.Status", related_name=False, null=True, on_delete=fields.SET_NULL)
     unread = fields.BooleanField(default=False)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "conversations"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.base import utcnow
+from models.base import DatetimeField, utcnow
 
 
 class WorkProfile(Model):
@@ -30,7 +30,7 @@ class WorkProfile(Model):
     # key, uid, in external_id), or "actor" (a remote account's actor document).
     source = fields.CharField(max_length=16, default="")
     external_id = fields.CharField(max_length=255, null=True, unique=True)
-    updated_at = fields.DatetimeField(default=utcnow)
+    updated_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "work_profiles"
@@ -52,7 +52,7 @@ class DirectoryEntry(Model):
     # Accent-folded, lower-case text of all searchable fields, for backends without full-text search.
     search_text = fields.TextField(default="")
     withdrawn = fields.BooleanField(default=False)
-    updated_at = fields.DatetimeField(default=utcnow, db_index=True)
+    updated_at = DatetimeField(default=utcnow, db_index=True)
 
     class Meta:
         table = "directory_entries"
@@ -65,9 +65,9 @@ class DirectoryPeer(Model):
     domain = fields.CharField(max_length=255, unique=True)
     collection_url = fields.CharField(max_length=512, default="")
     # The newest `updated` the peer served, in the peer's own clock: the next pull asks `since` it.
-    pulled_up_to = fields.DatetimeField(null=True)
-    last_attempt_at = fields.DatetimeField(null=True)
-    last_success_at = fields.DatetimeField(null=True)
+    pulled_up_to = DatetimeField(null=True)
+    last_attempt_at = DatetimeField(null=True)
+    last_success_at = DatetimeField(null=True)
     last_error = fields.TextField(default="")
 
     class Meta:

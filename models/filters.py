@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.base import utcnow
+from models.base import DatetimeField, utcnow
 
 CONTEXTS = ("home", "notifications", "public", "thread", "account")
 ACTIONS = ("warn", "hide")
@@ -19,8 +19,8 @@ class Filter(Model):
     title = fields.CharField(max_length=256)
     context = fields.JSONField(default=list)
     action = fields.CharField(max_length=8, default="warn")
-    expires_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(default=utcnow)
+    expires_at = DatetimeField(null=True)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "filters"

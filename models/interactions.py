@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.base import SnowflakeModel, utcnow
+from models.base import DatetimeField, SnowflakeModel, utcnow
 
 
 class Favourite(Model):
@@ -13,7 +13,7 @@ class Favourite(Model):
     account = fields.ForeignKeyField("models.Account", related_name="favourites", on_delete=fields.CASCADE)
     status = fields.ForeignKeyField("models.Status", related_name="favourites", on_delete=fields.CASCADE)
     uri = fields.CharField(max_length=512, null=True)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "favourites"
@@ -24,7 +24,7 @@ class Bookmark(Model):
     id = fields.BigIntField(primary_key=True)
     account = fields.ForeignKeyField("models.Account", related_name="bookmarks", on_delete=fields.CASCADE)
     status = fields.ForeignKeyField("models.Status", related_name="bookmarks", on_delete=fields.CASCADE)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "bookmarks"
@@ -35,7 +35,7 @@ class Pin(Model):
     id = fields.BigIntField(primary_key=True)
     account = fields.ForeignKeyField("models.Account", related_name="pins", on_delete=fields.CASCADE)
     status = fields.ForeignKeyField("models.Status", related_name="pins", on_delete=fields.CASCADE)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "pins"
@@ -63,7 +63,7 @@ class Notification(SnowflakeModel):
     from_account = fields.ForeignKeyField("models.Account", related_name=False, on_delete=fields.CASCADE)
     type = fields.CharField(max_length=32)
     status = fields.ForeignKeyField("models.Status", related_name=False, null=True, on_delete=fields.CASCADE)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "notifications"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.base import utcnow
+from models.base import DatetimeField, utcnow
 
 REPLIES_POLICIES = ("followed", "list", "none")
 
@@ -17,7 +17,7 @@ class List(Model):
     replies_policy = fields.CharField(max_length=16, default="list")
     # Posts of an exclusive list's members stay out of the owner's home feed.
     exclusive = fields.BooleanField(default=False)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "lists"

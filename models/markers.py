@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.base import utcnow
+from models.base import DatetimeField, utcnow
 
 TIMELINES = ("home", "notifications")
 
@@ -17,7 +17,7 @@ class Marker(Model):
     last_read_id = fields.BigIntField()
     # Mastodon's lock_version: bumped on every change so apps can tell whose write won.
     version = fields.IntField(default=0)
-    updated_at = fields.DatetimeField(default=utcnow)
+    updated_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "markers"

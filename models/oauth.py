@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.base import SnowflakeModel, utcnow
+from models.base import DatetimeField, SnowflakeModel, utcnow
 
 
 class Application(SnowflakeModel):
@@ -15,7 +15,7 @@ class Application(SnowflakeModel):
     scopes = fields.CharField(max_length=1024, default="read")
     client_id = fields.CharField(max_length=64, unique=True)
     client_secret = fields.CharField(max_length=64)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "oauth_applications"
@@ -30,7 +30,7 @@ class AuthorizationCode(Model):
     redirect_uri = fields.CharField(max_length=1024)
     code_challenge = fields.CharField(max_length=255, null=True)
     code_challenge_method = fields.CharField(max_length=16, null=True)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
     used = fields.BooleanField(default=False)
 
     class Meta:
@@ -47,9 +47,9 @@ class AccessToken(Model):
     # None for client_credentials tokens, which act for the app, not a person.
     account = fields.ForeignKeyField("models.Account", related_name=False, null=True, on_delete=fields.CASCADE)
     scopes = fields.CharField(max_length=1024)
-    created_at = fields.DatetimeField(default=utcnow)
-    revoked_at = fields.DatetimeField(null=True)
-    last_used_at = fields.DatetimeField(null=True)
+    created_at = DatetimeField(default=utcnow)
+    revoked_at = DatetimeField(null=True)
+    last_used_at = DatetimeField(null=True)
 
     class Meta:
         table = "oauth_access_tokens"

@@ -7,7 +7,7 @@ from datetime import datetime
 from tortoise import fields
 from tortoise.models import Model
 
-from models.base import SnowflakeModel, utcnow
+from models.base import DatetimeField, SnowflakeModel, utcnow
 
 
 class Poll(SnowflakeModel):
@@ -16,7 +16,7 @@ class Poll(SnowflakeModel):
     status = fields.OneToOneField("models.Status", related_name="poll", on_delete=fields.CASCADE)
     account = fields.ForeignKeyField("models.Account", related_name=False, on_delete=fields.CASCADE)
     local = fields.BooleanField(default=False)
-    expires_at = fields.DatetimeField(null=True, db_index=True)
+    expires_at = DatetimeField(null=True, db_index=True)
     multiple = fields.BooleanField(default=False)
     hide_totals = fields.BooleanField(default=False)
     options = fields.JSONField(default=list)  # option titles, in order
@@ -25,7 +25,7 @@ class Poll(SnowflakeModel):
     voters_count = fields.IntField(default=0)
     # Set once the "poll ended" notifications went out, so the worker sends them once.
     ended_notified = fields.BooleanField(default=False)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "polls"
@@ -42,7 +42,7 @@ class PollVote(Model):
     account = fields.ForeignKeyField("models.Account", related_name=False, on_delete=fields.CASCADE)
     choice = fields.IntField()
     uri = fields.CharField(max_length=512, null=True)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "poll_votes"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.base import utcnow
+from models.base import DatetimeField, utcnow
 
 PENDING = "pending"
 DONE = "done"
@@ -24,7 +24,7 @@ class OutgoingActivity(Model):
     activity_id = fields.CharField(max_length=512, db_index=True)
     actor = fields.ForeignKeyField("models.Account", related_name=False, on_delete=fields.CASCADE)
     body = fields.TextField()
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "outgoing_activities"
@@ -36,12 +36,12 @@ class Delivery(Model):
     inbox_url = fields.CharField(max_length=512)
     state = fields.CharField(max_length=16, default=PENDING)
     attempts = fields.IntField(default=0)
-    next_attempt_at = fields.DatetimeField(default=utcnow)
+    next_attempt_at = DatetimeField(default=utcnow)
     last_error = fields.TextField(default="")
     last_status = fields.IntField(null=True)
-    created_at = fields.DatetimeField(default=utcnow)
-    finished_at = fields.DatetimeField(null=True)
-    claimed_until = fields.DatetimeField(null=True)
+    created_at = DatetimeField(default=utcnow)
+    finished_at = DatetimeField(null=True)
+    claimed_until = DatetimeField(null=True)
 
     class Meta:
         table = "deliveries"
@@ -60,11 +60,11 @@ class InboxItem(Model):
     body = fields.TextField()
     state = fields.CharField(max_length=16, default=PENDING)
     attempts = fields.IntField(default=0)
-    next_attempt_at = fields.DatetimeField(default=utcnow)
+    next_attempt_at = DatetimeField(default=utcnow)
     last_error = fields.TextField(default="")
-    received_at = fields.DatetimeField(default=utcnow)
-    finished_at = fields.DatetimeField(null=True)
-    claimed_until = fields.DatetimeField(null=True)
+    received_at = DatetimeField(default=utcnow)
+    finished_at = DatetimeField(null=True)
+    claimed_until = DatetimeField(null=True)
 
     class Meta:
         table = "inbox_items"

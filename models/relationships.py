@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.base import utcnow
+from models.base import DatetimeField, utcnow
 
 
 class Follow(Model):
@@ -15,7 +15,7 @@ class Follow(Model):
     uri = fields.CharField(max_length=512, null=True)  # the Follow activity's id
     show_reblogs = fields.BooleanField(default=True)
     notify = fields.BooleanField(default=False)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "follows"
@@ -32,7 +32,7 @@ class FollowRequest(Model):
     uri = fields.CharField(max_length=512, null=True)
     show_reblogs = fields.BooleanField(default=True)
     notify = fields.BooleanField(default=False)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "follow_requests"
@@ -44,7 +44,7 @@ class Block(Model):
     account = fields.ForeignKeyField("models.Account", related_name="blocking_rel", on_delete=fields.CASCADE)
     target_account = fields.ForeignKeyField("models.Account", related_name="blocked_by_rel", on_delete=fields.CASCADE)
     uri = fields.CharField(max_length=512, null=True)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "blocks"
@@ -56,8 +56,8 @@ class Mute(Model):
     account = fields.ForeignKeyField("models.Account", related_name="muting_rel", on_delete=fields.CASCADE)
     target_account = fields.ForeignKeyField("models.Account", related_name="muted_by_rel", on_delete=fields.CASCADE)
     hide_notifications = fields.BooleanField(default=True)
-    expires_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(default=utcnow)
+    expires_at = DatetimeField(null=True)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "mutes"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.base import SnowflakeModel, utcnow
+from models.base import DatetimeField, SnowflakeModel, utcnow
 
 CATEGORIES = ("spam", "legal", "violation", "other")
 
@@ -21,8 +21,8 @@ class Report(SnowflakeModel):
     forwarded = fields.BooleanField(default=False)
     # The Flag's id: ours when forwarded, the sender's when received (so a redelivery files nothing twice).
     uri = fields.CharField(max_length=512, null=True, db_index=True)
-    action_taken_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(default=utcnow)
+    action_taken_at = DatetimeField(null=True)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "reports"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.base import SnowflakeModel, utcnow
+from models.base import DatetimeField, SnowflakeModel, utcnow
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
@@ -29,8 +29,8 @@ class Status(SnowflakeModel):
     visibility = fields.CharField(max_length=16, default="public")
     language = fields.CharField(max_length=16, null=True)
     conversation_uri = fields.CharField(max_length=512, null=True)
-    created_at = fields.DatetimeField(default=utcnow)
-    edited_at = fields.DatetimeField(null=True)
+    created_at = DatetimeField(default=utcnow)
+    edited_at = DatetimeField(null=True)
     replies_count = fields.IntField(default=0)
     reblogs_count = fields.IntField(default=0)
     favourites_count = fields.IntField(default=0)
@@ -82,7 +82,7 @@ class StatusEdit(Model):
     content = fields.TextField(default="")
     spoiler_text = fields.TextField(default="")
     sensitive = fields.BooleanField(default=False)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "status_edits"
@@ -99,7 +99,7 @@ class MediaAttachment(SnowflakeModel):
     description = fields.TextField(default="")
     blurhash = fields.CharField(max_length=64, null=True)
     meta = fields.JSONField(default=dict)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "media_attachments"
@@ -110,7 +110,7 @@ class IdempotencyKey(Model):
     account = fields.ForeignKeyField("models.Account", related_name=False, on_delete=fields.CASCADE)
     key = fields.CharField(max_length=190)
     status = fields.ForeignKeyField("models.Status", related_name=False, on_delete=fields.CASCADE)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "idempotency_keys"
@@ -123,7 +123,7 @@ class ConversationMute(Model):
     id = fields.BigIntField(primary_key=True)
     account = fields.ForeignKeyField("models.Account", related_name=False, on_delete=fields.CASCADE)
     conversation_uri = fields.CharField(max_length=512)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "conversation_mutes"

@@ -5,14 +5,14 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.base import SnowflakeModel, utcnow
+from models.base import DatetimeField, SnowflakeModel, utcnow
 
 
 class TagFollow(Model):
     id = fields.BigIntField(primary_key=True)
     account = fields.ForeignKeyField("models.Account", related_name=False, on_delete=fields.CASCADE)
     tag = fields.ForeignKeyField("models.Tag", related_name="follows", on_delete=fields.CASCADE)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "tag_follows"
@@ -24,7 +24,7 @@ class TagFollow(Model):
 class FeaturedTag(SnowflakeModel):
     account = fields.ForeignKeyField("models.Account", related_name=False, on_delete=fields.CASCADE)
     tag = fields.ForeignKeyField("models.Tag", related_name="featured_by", on_delete=fields.CASCADE)
-    created_at = fields.DatetimeField(default=utcnow)
+    created_at = DatetimeField(default=utcnow)
 
     class Meta:
         table = "featured_tags"
