@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# SQLite's durability levels (PRAGMA synchronous) that FEDI_SQLITE_SYNCHRONOUS may name.
+SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
 
 class SettingsError(Exception):
     """A FEDI_* variable has a value the node cannot run with."""
@@ -54,6 +57,8 @@ class Settings:
     # Nodes whose people directories this node pulls and which may pull this one's (directory/exchange.py).
     # None: not configured, so the allowlist in allowlist mode and nobody in open federation.
     directory_peers: frozenset[str] | None = None
+    # PRAGMA synchronous of a SQLite database (models/db.py says why NORMAL is the default).
+    sqlite_synchronous: str = "NORMAL"
 
     def __post_init__(self) -> None:
         if self.scheme not in ("http", "https"):
@@ -64,6 +69,9 @@ class Settings:
             raise SettingsError(f"FEDI_DOMAIN must be a host name with an optional port, not {self.domain!r}")
         if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
             raise SettingsError("FEDI_OIDC_ISSUER needs FEDI_OIDC_CLIENT_ID and FEDI_OIDC_CLIENT_SECRET")
+        if self.sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+            choices = ", ".join(SQLITE_SYNCHRONOUS)
+            raise SettingsError(f"FEDI_SQLITE_SYNCHRONOUS must be one of {choices}, not {self.sqlite_synchronous!r}")
         if not self.local_passwords and not self.oidc_issuer:
             raise SettingsError("FEDI_LOCAL_PASSWORDS=false needs FEDI_OIDC_ISSUER: nobody could log in otherwise")
 
@@ -79,7 +87,10 @@ class Settings:
 
     @property
     def database_url(self) -> str:
-        return self.db_url or f"sqlite://{(self.data_dir / 'flurfunk.sqlite3').resolve()}"
+        url = self.db_url or f"sqlite://{(self.data_dir / 'flurfunk.sqlite3').resolve()}"
+        if url.startswith("sqlite://") and "synchronous=" not in url:
+            url += f"{'&' if '?' in url else '?'}synchronous={self.sqlite_synchronous}"
+        return url
 
     @property
     def media_dir(self) -> Path:
@@ -101,6 +112,7 @@ class Settings:
             "oidc_client_secret": env.get("FEDI_OIDC_CLIENT_SECRET", "").strip(),
             "oidc_claim": env.get("FEDI_OIDC_CLAIM", "").strip() or "preferred_username",
             "oidc_name": env.get("FEDI_OIDC_NAME", "").strip() or "company login",
+            "sqlite_synchronous": env.get("FEDI_SQLITE_SYNCHRONOUS", "").strip().upper() or "NORMAL",
         }
         if "FEDI_LOCAL_PASSWORDS" in env:
             values["local_passwords"] = _flag("FEDI_LOCAL_PASSWORDS", env["FEDI_LOCAL_PASSWORDS"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 
 from federation.actors import account_for_key
@@ -10,6 +11,7 @@ from federation.signatures import parse_signature_header
 from federation.verification import PublicKey, SignedBy, verify_request
 from models.accounts import Account
 from node import Node
+from settings import Settings
 
 
 def key_id_of(headers: Mapping[str, str]) -> str | None:
@@ -22,6 +24,39 @@ def key_id_of(headers: Mapping[str, str]) -> str | None:
         return None
 
 
+class KeyCache:
+    """The owners and keys of recently verified key ids, newest used last, at most `size` of them.
+
+    Every signed request needs its key: from memory it costs no query. A cached key that no
+    longer verifies is looked up again (refresh), as after a key rotation, and replaced.
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._keys: OrderedDict[str, PublicKey] = OrderedDict()
+
+    def get(self, key_id: str) -> PublicKey | None:
+        key = self._keys.get(key_id)
+        if key is not None:
+            self._keys.move_to_end(key_id)
+        return key
+
+    def put(self, key_id: str, key: PublicKey) -> None:
+        self._keys[key_id] = key
+        self._keys.move_to_end(key_id)
+        if len(self._keys) > self.size:
+            self._keys.popitem(last=False)
+
+
+# One cache per node, since it mirrors the keys in that node's database (a process may run
+# several nodes, as the tests do, and each must see only its own).
+_key_caches: dict[Settings, KeyCache] = {}
+
+
+def key_cache(settings: Settings) -> KeyCache:
+    return _key_caches.setdefault(settings, KeyCache())
+
+
 async def verify_signed_request(
     node: Node, method: str, path: str, headers: Mapping[str, str], body: bytes
 ) -> SignedBy:
@@ -30,8 +65,13 @@ async def verify_signed_request(
     async def lookup(key_id: str, refresh: bool) -> PublicKey:
         if not node.policy.allows_url(key_id):
             raise SignatureError("the signing key is on a domain this node does not federate with")
+        cache = key_cache(node.settings)
+        if not refresh and (cached := cache.get(key_id)) is not None:
+            return cached
         account = await account_for_key(node, key_id, refresh)
-        return PublicKey(account.uri, account.public_key_pem)
+        key = PublicKey(account.uri, account.public_key_pem)
+        cache.put(key_id, key)
+        return key
 
     return await verify_request(method, path, headers, body, lookup, max_age=node.settings.signature_max_age)
 

@@ -14,8 +14,8 @@ from federation.authentication import key_id_of, verify_signed_request
 from federation.errors import SignatureError
 from federation.parse import id_of
 from federation.policy import host_of
+from inbox.store import store_activity
 from models.accounts import Account
-from models.queues import InboxItem
 from node import Node
 
 MAX_BODY = 1 << 20
@@ -73,10 +73,7 @@ async def receive(request: Request) -> Response:
         activity_id = f"urn:sha256:{hashlib.sha256(body).hexdigest()}"
     # One INSERT that skips a duplicate (the unique activity_id): a redelivered activity costs no
     # extra round trip, and waking the worker for it only costs one empty claim.
-    await InboxItem.bulk_create(
-        [InboxItem(activity_id=activity_id, actor_uri=actor_uri, recipient=recipient, body=body.decode())],
-        ignore_conflicts=True,
-    )
+    await store_activity(activity_id, actor_uri, recipient.id if recipient else None, body.decode())
     node.wake_inbox()
     return Response(status_code=202)
 

@@ -6,6 +6,7 @@ import logging
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
 
 from models import MODEL_MODULES
 from models.migrations.runner import upgrade
@@ -29,8 +30,17 @@ def database() -> BaseDBAsyncClient:
 
 def tortoise_config(database_url: str) -> dict:
     name = connection_name(database_url)
+    connection: str | dict = database_url
+    if name == "sqlite":
+        # Tortoise opens SQLite in WAL mode with synchronous=FULL: every commit waits for a
+        # sync of the log, which made each accepted activity cost a disk flush. In WAL mode,
+        # NORMAL (what GoToSocial runs with) is safe against corruption and loses nothing when
+        # the process crashes; only a power cut may lose the last commits. A URL's own
+        # `?synchronous=` (FEDI_SQLITE_SYNCHRONOUS through Settings) wins.
+        connection = expand_db_url(database_url)
+        connection["credentials"].setdefault("synchronous", "NORMAL")
     return {
-        "connections": {name: database_url},
+        "connections": {name: connection},
         "apps": {"models": {"models": MODEL_MODULES, "default_connection": name}},
         "use_tz": True,
         "timezone": "UTC",

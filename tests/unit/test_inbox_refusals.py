@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from core.registration import create_local_account
+from federation.authentication import KeyCache
 from federation.keys import generate_key_pair
 from federation.signatures import sign
+from federation.verification import PublicKey
 from models.queues import InboxItem
 from settings import Settings
 from tests.fake_remote import Fediverse, InProcessNode, in_process_node, note_create
@@ -143,3 +145,29 @@ async def test_a_blocked_domain_is_refused(tmp_path, fediverse):
         assert response.status_code == 403
         assert await InboxItem.all().count() == 0
         assert fediverse.fetched == []
+
+
+async def test_a_known_key_is_used_from_memory_and_fetched_again_once_after_a_rotation(local, fediverse):
+    remote = fediverse.actor("https://mastodon.example/users/bob")
+    assert (await local.deliver(remote, note_create(remote, 1))).status_code == 202
+    assert (await local.deliver(remote, note_create(remote, 2))).status_code == 202
+    assert fediverse.fetched.count(remote.uri) == 1
+
+    remote.rotate_key()
+    response = await local.deliver(remote, note_create(remote, 3))
+    assert response.status_code == 202, response.text
+    assert fediverse.fetched.count(remote.uri) == 2
+    # The rotated key is what is kept: the next activity needs no fetch.
+    assert (await local.deliver(remote, note_create(remote, 4))).status_code == 202
+    assert fediverse.fetched.count(remote.uri) == 2
+    assert await InboxItem.all().count() == 4
+
+
+async def test_the_key_cache_keeps_the_most_recently_used_keys():
+    cache = KeyCache(size=2)
+    for name in ("a", "b"):
+        cache.put(name, PublicKey(f"https://x.example/{name}", name))
+    assert cache.get("a") is not None  # now "b" is the least recently used
+    cache.put("c", PublicKey("https://x.example/c", "c"))
+    assert cache.get("b") is None
+    assert [cache.get(n).pem for n in ("a", "c")] == ["a", "c"]

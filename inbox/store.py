@@ -1,0 +1,35 @@
+"""Storing a verified activity as an `inbox_items` row: the one write on the accept path.
+
+Written as one parameterised INSERT rather than through the ORM: Tortoise builds the SQL of
+every `bulk_create` anew through pypika (about a third of the accept path's time), while this
+text is made once per backend. A redelivered activity (the unique `activity_id`) is skipped
+by the database, with no look-up first.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from models.base import utcnow
+from models.db import database
+from models.queues import PENDING
+
+_COLUMNS = ("activity_id", "actor_uri", "recipient_id", "body", "state", "attempts", "next_attempt_at")
+_COLUMNS += ("last_error", "received_at")
+
+
+@functools.cache
+def _insert_sql(dialect: str) -> str:
+    marks = [f"${n}" if dialect == "postgres" else "?" for n in range(1, len(_COLUMNS) + 1)]
+    return (
+        f"INSERT INTO inbox_items ({', '.join(_COLUMNS)}) VALUES ({', '.join(marks)})"
+        " ON CONFLICT (activity_id) DO NOTHING"
+    )
+
+
+async def store_activity(activity_id: str, actor_uri: str, recipient_id: int | None, body: str) -> None:
+    """Queue a received activity for the inbox worker, unless the same activity id is queued already."""
+    db = database()
+    now = utcnow()
+    values = [activity_id, actor_uri, recipient_id, body, PENDING, 0, now, "", now]
+    await db.execute_query(_insert_sql(db.capabilities.dialect), values)
