@@ -13,6 +13,7 @@ from typing import TypeVar
 import httpx
 
 from federation.policy import DomainPolicy
+from federation.posting import AiohttpPoster, HttpxPoster, Poster
 from models.db import close_database, open_database
 from settings import Settings
 
@@ -25,6 +26,8 @@ class Node:
     settings: Settings
     policy: DomainPolicy
     http: httpx.AsyncClient
+    # Sends the signed deliveries (federation/posting.py says why not through `http`).
+    poster: Poster
     # Set when deliveries or inbox items are queued, so the in-process workers wake at once.
     delivery_ready: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -40,7 +43,8 @@ class Node:
             follow_redirects=False,
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
         )
-        return cls(settings=settings, policy=DomainPolicy.from_settings(settings), http=http)
+        poster = AiohttpPoster(USER_AGENT) if transport is None else HttpxPoster(http)
+        return cls(settings=settings, policy=DomainPolicy.from_settings(settings), http=http, poster=poster)
 
     def url(self, path: str) -> str:
         return self.settings.base_url + path
@@ -63,6 +67,7 @@ class Node:
             self.inbox_ready.set()
 
     async def close(self) -> None:
+        await self.poster.close()
         await self.http.aclose()
 
 

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from core.polls import notify_ended_polls
 from directory.exchange import PULL_SECONDS, pull_directories
-from federation.delivery import attempt
+from federation.delivery import Ready, Sender
 from federation.queue import claim
 from inbox.processing import process_due
 from media.cleanup import remove_unattached_media
@@ -88,18 +88,19 @@ async def _deliveries(node: Node, stop: asyncio.Event, concurrency: int) -> None
     Claiming no more than can start at once keeps the other workers' share of the queue
     unleased, and one slow inbox never holds up a whole batch.
     """
+    sender = Sender(node)
     running: set[asyncio.Task] = set()
     while not stop.is_set():
         node.delivery_ready.clear()
         running = {task for task in running if not task.done()}
         free = concurrency - len(running)
         try:
-            jobs = await claim(Delivery, free) if free else []
+            jobs = await sender.prepare(await claim(Delivery, free)) if free else []
         except Exception:
             log.exception("claiming deliveries failed")
             jobs = []
-        for job in jobs:
-            running.add(asyncio.create_task(_deliver(node, job)))
+        for job, ready in jobs:
+            running.add(asyncio.create_task(_deliver(sender, job, ready)))
         if jobs and len(running) < concurrency:
             continue  # more may be due
         waiters = {asyncio.ensure_future(node.delivery_ready.wait()), asyncio.ensure_future(stop.wait())}
@@ -109,10 +110,11 @@ async def _deliveries(node: Node, stop: asyncio.Event, concurrency: int) -> None
     # Deliveries under way are finished (each is bounded by the HTTP timeout) rather than left to their lease.
     if running:
         await asyncio.wait(running)
+    await sender.close()
 
 
-async def _deliver(node: Node, job: Delivery) -> None:
+async def _deliver(sender: Sender, job: Delivery, ready: Ready) -> None:
     try:
-        await attempt(node, job)
+        await sender.attempt(job, ready)
     except Exception:  # the lease runs out and the delivery is tried again
         log.exception("delivery %s failed", job.id)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-import httpx
+from tortoise.expressions import F
 
-from federation.actors import signer_for
 from federation.policy import host_of
-from federation.queue import claim
+from federation.posting import Posted, PostError
+from federation.queue import Finisher, claim
 from federation.retry import next_attempt
+from federation.signatures import sign
 from models.accounts import Account
 from models.base import utcnow
 from models.queues import DONE, FAILED, PENDING, Delivery, OutgoingActivity
@@ -21,6 +24,10 @@ from node import Node
 
 log = logging.getLogger("flurfunk.delivery")
 BATCH = 32
+# Activities kept ready to send (body bytes and signing key): a post's deliveries to every
+# node are claimed over several batches; a few dozen cover everything in flight.
+CACHED_ACTIVITIES = 32
+HEADERS = {"Content-Type": "application/activity+json"}
 
 
 async def enqueue(node: Node, actor: Account, activity: dict[str, Any], inboxes: Iterable[str]) -> int:
@@ -43,61 +50,92 @@ async def enqueue(node: Node, actor: Account, activity: dict[str, Any], inboxes:
     return len(targets)
 
 
+@dataclass(frozen=True)
+class Ready:
+    """An outgoing activity as it goes on the wire: encoded body and the key that signs it."""
+
+    body: bytes
+    key_id: str
+    private_key_pem: str
+
+
+class Sender:
+    """Sends claimed deliveries for one worker loop.
+
+    Activities are loaded once for all their deliveries (one query per batch of claimed jobs
+    for those not cached yet), and successful deliveries are marked done in batches.
+    """
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self._ready: OrderedDict[int, Ready] = OrderedDict()
+        self.done = Finisher(Delivery, always={"attempts": F("attempts") + 1})
+
+    async def prepare(self, jobs: Sequence[Delivery]) -> list[tuple[Delivery, Ready]]:
+        """Each job with its activity ready to send; jobs whose activity is gone are dropped."""
+        missing = {job.activity_id for job in jobs} - self._ready.keys()
+        if missing:
+            rows = await OutgoingActivity.filter(id__in=missing).values(
+                "id", "body", "actor__key_id", "actor__private_key_pem"
+            )
+            for row in rows:
+                self._ready[row["id"]] = Ready(
+                    row["body"].encode(), row["actor__key_id"], row["actor__private_key_pem"]
+                )
+        prepared = []
+        for job in jobs:
+            ready = self._ready.get(job.activity_id)
+            if ready is not None:
+                self._ready.move_to_end(job.activity_id)
+                prepared.append((job, ready))
+        while len(self._ready) > CACHED_ACTIVITIES:
+            self._ready.popitem(last=False)
+        return prepared
+
+    async def attempt(self, job: Delivery, ready: Ready) -> None:
+        """Send one claimed delivery; on failure schedule its retry or give up, as the retry policy says."""
+        posted: Posted | None = None
+        if not self.node.policy.allows_url(job.inbox_url):
+            status, error = 403, "domain no longer allowed by this node's policy"
+        else:
+            headers = {**HEADERS, **sign("POST", job.inbox_url, ready.body, ready.key_id, ready.private_key_pem)}
+            try:
+                posted = await self.node.poster.post(job.inbox_url, ready.body, headers)
+            except PostError as exc:
+                status, error = None, str(exc)[:500]
+            else:
+                status = posted.status
+                if 200 <= status < 300:
+                    self.done.add(job.id, state=DONE, last_status=status, last_error="")
+                    return
+                error = f"HTTP {status}: {posted.text}"
+        await _failed(job, status, error, posted.retry_after if posted else None)
+
+    async def close(self) -> None:
+        await self.done.close()
+
+
 async def deliver_due(node: Node) -> int:
     """Send the deliveries that are due; returns how many were attempted."""
+    sender = Sender(node)
     jobs = await claim(Delivery, BATCH)
-    if jobs:
-        await asyncio.gather(*(attempt(node, job) for job in jobs))
+    try:
+        await asyncio.gather(*(sender.attempt(job, ready) for job, ready in await sender.prepare(jobs)))
+    finally:
+        await sender.close()
     return len(jobs)
 
 
-async def attempt(node: Node, job: Delivery) -> None:
-    """Send one claimed delivery; on failure schedule its retry or give up, as the retry policy says."""
-    outgoing = await OutgoingActivity.get(id=job.activity_id).prefetch_related("actor")
-    status: int | None = None
-    retry_after: str | None = None
-    error = ""
-    if not node.policy.allows_url(job.inbox_url):
-        status, error = 403, "domain no longer allowed by this node's policy"
-    else:
-        try:
-            response = await node.http.post(
-                job.inbox_url,
-                content=outgoing.body.encode(),
-                headers={"Content-Type": "application/activity+json"},
-                auth=signer_for(outgoing.actor),
-            )
-            status = response.status_code
-            retry_after = response.headers.get("retry-after")
-            if 200 <= status < 300:
-                await _finish(job, DONE, status, "")
-                return
-            error = f"HTTP {status}: {response.text[:200]}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
+async def _failed(job: Delivery, status: int | None, error: str, retry_after: str | None) -> None:
     now = utcnow()
-    job.attempts += 1
-    when = next_attempt(job.attempts, job.created_at, now, status, retry_after)
+    attempts = job.attempts + 1
+    when = next_attempt(attempts, job.created_at, now, status, retry_after)
     if when is None:
         log.warning("giving up delivery %s to %s: %s", job.id, job.inbox_url, error)
-        await _finish(job, FAILED, status, error, attempts=job.attempts)
+        await Delivery.filter(id=job.id).update(
+            state=FAILED, last_status=status, last_error=error, finished_at=now, claimed_until=None, attempts=attempts
+        )
         return
     await Delivery.filter(id=job.id).update(
-        attempts=job.attempts,
-        next_attempt_at=when,
-        last_error=error,
-        last_status=status,
-        claimed_until=None,
-        state=PENDING,
-    )
-
-
-async def _finish(job: Delivery, state: str, status: int | None, error: str, attempts: int | None = None) -> None:
-    await Delivery.filter(id=job.id).update(
-        state=state,
-        last_status=status,
-        last_error=error,
-        finished_at=utcnow(),
-        claimed_until=None,
-        attempts=attempts if attempts is not None else job.attempts + 1,
+        attempts=attempts, next_attempt_at=when, last_error=error, last_status=status, claimed_until=None, state=PENDING
     )
