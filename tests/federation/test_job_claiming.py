@@ -7,10 +7,12 @@ import asyncio
 import json
 from datetime import timedelta
 
+from tortoise.expressions import F
+
 from core.event_bus_postgres import MAX_PAYLOAD, Reassembler, encode, listener_dsn
-from federation.queue import LEASE, claim
+from federation.queue import LEASE, Finisher, claim
 from models.base import utcnow
-from models.queues import DONE, Delivery, OutgoingActivity
+from models.queues import DONE, FAILED, PENDING, Delivery, OutgoingActivity
 
 
 async def _queue(local_node, count: int) -> list[int]:
@@ -52,6 +54,51 @@ async def test_finished_and_future_jobs_are_not_claimed(local_node):
     await Delivery.filter(id=ids[0]).update(state=DONE)
     await Delivery.filter(id=ids[1]).update(next_attempt_at=utcnow() + timedelta(minutes=1))
     assert [job.id for job in await claim(Delivery, 10)] == [ids[2]]
+
+
+async def test_claimed_jobs_come_back_whole(local_node):
+    ids = await _queue(local_node, 2)
+    jobs = await claim(Delivery, 5)
+    assert [job.id for job in jobs] == sorted(ids)
+    for job in jobs:
+        assert job.inbox_url.startswith("https://remote.test/users/")
+        assert job.state == PENDING and job.attempts == 0
+        assert job.created_at <= utcnow() < job.claimed_until
+
+
+async def test_finished_jobs_stay_leased_until_their_batch_is_written_with_one_update_per_outcome(local_node):
+    ids = await _queue(local_node, 5)
+    jobs = await claim(Delivery, 5)
+    finisher = Finisher(Delivery, always={"attempts": F("attempts") + 1}, delay=60)
+    for job in jobs[:3]:
+        finisher.add(job.id, state=DONE, last_status=202)
+    finisher.add(jobs[3].id, state=DONE, last_status=200)
+    # Not written yet: still leased, so no worker can take them again meanwhile.
+    assert await Delivery.filter(state=DONE).count() == 0
+    await Delivery.filter(id=jobs[4].id).update(claimed_until=utcnow() - timedelta(seconds=1))
+    assert [job.id for job in await claim(Delivery, 5)] == [jobs[4].id]
+
+    await finisher.close()
+    rows = {row.id: row for row in await Delivery.filter(id__in=ids)}
+    for job in jobs[:4]:
+        row = rows[job.id]
+        assert row.state == DONE and row.attempts == 1 and row.claimed_until is None and row.finished_at
+    assert [rows[job.id].last_status for job in jobs[:4]] == [202, 202, 202, 200]
+    assert rows[jobs[4].id].state == PENDING
+
+
+async def test_a_full_batch_is_written_without_waiting_for_the_delay(local_node):
+    ids = await _queue(local_node, 4)
+    await claim(Delivery, 4)
+    finisher = Finisher(Delivery, delay=60, size=4)
+    for job_id in ids:
+        finisher.add(job_id, state=FAILED)
+    for _ in range(100):
+        if await Delivery.filter(state=FAILED).count() == 4:
+            break
+        await asyncio.sleep(0.01)
+    assert await Delivery.filter(state=FAILED).count() == 4
+    await finisher.close()
 
 
 def test_an_event_for_many_home_feeds_is_split_under_the_notify_limit_and_put_together_again():
