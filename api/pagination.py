@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from tortoise.queryset import QuerySet
+
+from api.json_response import JSONResponse
 
 # Parameters that never go into the Link header: the page bounds are replaced, and a token
 # passed in the query string must not leak into URLs that clients log or share.
@@ -78,6 +79,25 @@ def apply(query: QuerySet, page: Page, field: str = "id") -> QuerySet:
     if page.since_id is not None:
         query = query.filter(**{f"{field}__gt": page.since_id})
     return query.order_by(f"-{field}").limit(page.limit)
+
+
+def _int64(value: int) -> int:
+    # Page bounds come from the query string; both databases keep ids in signed 64 bits.
+    return max(-(2**63), min(value, 2**63 - 1))
+
+
+def page_sql(page: Page, column: str) -> tuple[str, list[int]]:
+    """`apply` for plain SQL (models/reads.py): ` AND …` conditions, then ORDER BY and LIMIT, and their parameters."""
+    if page.limit <= 0:
+        return " AND 1 = 0", []
+    sql, params = "", []
+    if page.max_id is not None:
+        sql, params = f" AND {column} < ?", [_int64(page.max_id)]
+    if page.min_id is not None:
+        return f"{sql} AND {column} > ? ORDER BY {column} LIMIT {int(page.limit)}", [*params, _int64(page.min_id)]
+    if page.since_id is not None:
+        sql, params = f"{sql} AND {column} > ?", [*params, _int64(page.since_id)]
+    return f"{sql} ORDER BY {column} DESC LIMIT {int(page.limit)}", params
 
 
 def ordered(items: list, page: Page) -> list:

@@ -18,13 +18,14 @@ from tortoise.queryset import QuerySet
 
 from api.auth import current_account, scoped, viewer
 from api.lists import list_or_404
-from api.pagination import Page, apply, ordered, page_params, paged_response
+from api.pagination import Page, apply, ordered, page_params, page_sql, paged_response
 from api.params import query_flag, query_list
 from api.serializers.filters import hidden_in
 from api.serializers.statuses import StatusSerializer
 from core.feeds import list_statuses
 from models.accounts import Account
 from models.interactions import Bookmark, Favourite, HomeFeedEntry
+from models.reads import instances, table
 from models.relationships import Block, Mute
 from models.statuses import MediaAttachment, Status, StatusTag
 
@@ -68,9 +69,16 @@ async def home(request: Request) -> JSONResponse:
     me = current_account(request)
     page = page_params(request)
     # Fan-out on write filled the feed; reading it is one range scan over (account_id, status_id).
-    # The page of the feed is a subquery, so statuses come back in the same single query.
-    feed = apply(HomeFeedEntry.filter(account_id=me.id), page, "status_id")
-    statuses = sorted(await Status.filter(id__in=Subquery(feed.values("status_id"))), key=lambda s: s.id, reverse=True)
+    # The page of the feed is a subquery, so statuses come back in the same single query, in
+    # fixed SQL text (models/reads.py): this is the page every client polls.
+    bounds, params = page_sql(page, "status_id")
+    statuses = await instances(
+        Status,
+        f"SELECT * FROM {table(Status)} WHERE id IN"
+        f" (SELECT status_id FROM {table(HomeFeedEntry)} WHERE account_id = ?{bounds})",
+        [me.id, *params],
+    )
+    statuses.sort(key=lambda s: s.id, reverse=True)
     body = unhidden(await StatusSerializer(request.app.state.node.settings.base_url, me).many(statuses), "home")
     return paged_response(request, body, [s.id for s in statuses])
 

@@ -11,6 +11,7 @@ from api.serializers.common import iso_ms
 from models.accounts import Account
 from models.base import utcnow
 from models.polls import Poll, PollVote
+from models.reads import ids_sql, instances, rows, table
 
 
 def poll_entity(poll: Poll, viewer: Account | None, own_votes: Sequence[int], now: datetime | None = None) -> dict:
@@ -42,16 +43,17 @@ async def polls_for_statuses(status_ids: Sequence[int], viewer: Account | None) 
     """Poll entities by status id, for the statuses of a page that have one."""
     if not status_ids:
         return {}
-    polls = list(await Poll.filter(status_id__in=list(status_ids)))
+    polls = await instances(Poll, f"SELECT * FROM {table(Poll)} WHERE status_id IN ({ids_sql(status_ids)})")
     if not polls:
         return {}
     own: dict[int, list[int]] = defaultdict(list)
     if viewer is not None:
-        rows = await PollVote.filter(account_id=viewer.id, poll_id__in=[p.id for p in polls]).values_list(
-            "poll_id", "choice"
-        )
-        for poll_id, choice in rows:
-            own[poll_id].append(choice)
+        for row in await rows(
+            f"SELECT poll_id, choice FROM {table(PollVote)}"
+            f" WHERE account_id = ? AND poll_id IN ({ids_sql(p.id for p in polls)})",
+            [viewer.id],
+        ):
+            own[row["poll_id"]].append(row["choice"])
     now = utcnow()
     return {p.status_id: poll_entity(p, viewer, own.get(p.id, []), now) for p in polls}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from api.serializers.accounts import account_entity
@@ -14,6 +14,7 @@ from federation import urls
 from models.accounts import Account
 from models.db import database
 from models.interactions import Bookmark, Favourite, Pin
+from models.reads import columns, ids_sql, instance, instances, rows, table
 from models.statuses import ConversationMute, MediaAttachment, Mention, Status, StatusTag, Tag, conversation_key
 
 
@@ -70,6 +71,17 @@ async def viewer_state(viewer_id: int, status_ids: Sequence[int]) -> tuple[dict[
     return mine, muted
 
 
+async def statuses_by_id(ids: Iterable[int]) -> list[Status]:
+    """The statuses with these ids, in no particular order (missing ones left out)."""
+    wanted = set(ids)
+    return await instances(Status, f"SELECT * FROM {table(Status)} WHERE id IN ({ids_sql(wanted)})") if wanted else []
+
+
+async def accounts_by_id(ids: Iterable[int]) -> list[Account]:
+    wanted = set(ids)
+    return await instances(Account, f"SELECT * FROM {table(Account)} WHERE id IN ({ids_sql(wanted)})") if wanted else []
+
+
 class StatusSerializer:
     """Loads everything a page of statuses needs in a few queries, then builds the entities."""
 
@@ -81,24 +93,33 @@ class StatusSerializer:
         if not statuses:
             return []
         originals = [s for s in statuses if s.reblog_id]
-        reblogged = {s.id: s for s in await Status.filter(id__in=[s.reblog_id for s in originals])} if originals else {}
+        reblogged = {s.id: s for s in await statuses_by_id([s.reblog_id for s in originals])}
         everything = list(statuses) + list(reblogged.values())
         ids = [s.id for s in everything]
+        in_ids = ids_sql(ids)
         account_ids = {s.account_id for s in everything}
 
-        mentions = await Mention.filter(status_id__in=ids).values_list("status_id", "account_id")
+        mentions = [
+            (row["status_id"], row["account_id"])
+            for row in await rows(f"SELECT status_id, account_id FROM {table(Mention)} WHERE status_id IN ({in_ids})")
+        ]
         account_ids |= {a for _, a in mentions}
-        accounts = {a.id: a for a in await Account.filter(id__in=list(account_ids))}
+        accounts = {a.id: a for a in await accounts_by_id(account_ids)}
         mentions_by_status: dict[int, list[Account]] = defaultdict(list)
         for status_id, account_id in mentions:
             if account_id in accounts:
                 mentions_by_status[status_id].append(accounts[account_id])
 
         tags_by_status: dict[int, list[Tag]] = defaultdict(list)
-        for link in await StatusTag.filter(status_id__in=ids).prefetch_related("tag"):
-            tags_by_status[link.status_id].append(link.tag)
+        for row in await rows(
+            f"SELECT l.status_id AS link_status_id, {columns(Tag, 't', 'tag_')} FROM {table(StatusTag)} l"
+            f" JOIN {table(Tag)} t ON t.id = l.tag_id WHERE l.status_id IN ({in_ids})"
+        ):
+            tags_by_status[row["link_status_id"]].append(instance(Tag, row, "tag_"))
         media_by_status: dict[int, list[MediaAttachment]] = defaultdict(list)
-        for media in await MediaAttachment.filter(status_id__in=ids).order_by("id"):
+        for media in await instances(
+            MediaAttachment, f"SELECT * FROM {table(MediaAttachment)} WHERE status_id IN ({in_ids}) ORDER BY id"
+        ):
             media_by_status[media.status_id].append(media)
 
         polls = await polls_for_statuses(ids, self.viewer)
