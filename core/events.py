@@ -8,11 +8,16 @@ their own listeners through `deliver`. With one process nothing is relayed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 Listener = Callable[[str, int, list[int]], Awaitable[None]]
+Event = tuple[str, int, list[int]]
 _listeners: list[Listener] = []
 _relays: list[Listener] = []
+# Set while work runs inside a database transaction: events wait for its commit (see `held`).
+_held: ContextVar[list[Event] | None] = ContextVar("flurfunk_held_events", default=None)
 
 
 def subscribe(listener: Listener) -> None:
@@ -33,7 +38,30 @@ def remove_relay(relay: Listener) -> None:
         _relays.remove(relay)
 
 
+@contextmanager
+def held(into: list[Event]) -> Iterator[None]:
+    """Collect the events published meanwhile in `into` instead of publishing them.
+
+    For work inside a transaction: listeners read what an event names, which other
+    connections (and processes) see only after the commit, and nothing at all if the work is
+    rolled back. The caller publishes `into` (publish_all) once the transaction committed.
+    """
+    token = _held.set(into)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
+async def publish_all(events: list[Event]) -> None:
+    for event in events:
+        await publish(*event)
+
+
 async def publish(event: str, object_id: int, account_ids: list[int]) -> None:
+    if (waiting := _held.get()) is not None:
+        waiting.append((event, object_id, account_ids))
+        return
     await deliver(event, object_id, account_ids)
     for relay in list(_relays):
         await relay(event, object_id, account_ids)

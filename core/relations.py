@@ -18,19 +18,24 @@ async def local_follower_ids(account_id: int, reblogs_only: bool = False) -> lis
 
 async def ignoring(viewer_ids: Iterable[int], author_ids: Iterable[int]) -> set[int]:
     """Those of `viewer_ids` who block or mute any of `author_ids`, or whom they block."""
-    viewers, authors = list(viewer_ids), list(author_ids)
-    if not viewers:
+    return {viewer for viewer, _ in await ignoring_pairs(viewer_ids, author_ids)}
+
+
+async def ignoring_pairs(viewer_ids: Iterable[int], author_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """The (viewer, author) pairs where the viewer blocks or mutes the author, or the author blocks the viewer."""
+    viewers, authors = set(viewer_ids), set(author_ids)
+    if not viewers or not authors:
         return set()
     blocked = await Block.filter(
-        Q(account_id__in=viewers, target_account_id__in=authors)
-        | Q(account_id__in=authors, target_account_id__in=viewers)
+        Q(account_id__in=list(viewers), target_account_id__in=list(authors))
+        | Q(account_id__in=list(authors), target_account_id__in=list(viewers))
     ).values_list("account_id", "target_account_id")
-    muted = await Mute.filter(account_id__in=viewers, target_account_id__in=authors).values_list(
-        "account_id", flat=True
+    muted = await Mute.filter(account_id__in=list(viewers), target_account_id__in=list(authors)).values_list(
+        "account_id", "target_account_id"
     )
     found = set(muted)
     for a, b in blocked:
-        found.add(a if a in viewers else b)
+        found.update(pair for pair in ((a, b), (b, a)) if pair[0] in viewers and pair[1] in authors)
     return found
 
 

@@ -86,13 +86,13 @@ async def store_note(node: Node, document: dict[str, Any], author: Account, dept
         cc_json=cc,
     )
     await status.save()
-    mentioned = await _link_mentions_and_tags(status, document)
+    mentioned, tag_ids = await _link_mentions_and_tags(status, document)
     await _store_attachments(status, author, document)
     await store_question_poll(status, document)
     await bump(Account, author.id, "statuses_count", last_status_at=published)
     if parent is not None:
         await bump(Status, parent.id, "replies_count")
-    await fan_out(status, author)
+    await fan_out(status, author, tag_ids=tag_ids)
     await record_direct(status)
     for account in mentioned:
         await notify(account, author, "mention", status)
@@ -132,15 +132,19 @@ def _language(document: dict[str, Any]) -> str | None:
     return None
 
 
-async def _link_mentions_and_tags(status: Status, document: dict[str, Any]) -> list[Account]:
-    """Mentions of accounts we know (local ones always) and hashtags; returns the local mentioned."""
+async def _link_mentions_and_tags(status: Status, document: dict[str, Any]) -> tuple[list[Account], list[int]]:
+    """Mentions of accounts we know (local ones always) and hashtags; returns the local mentioned and the tag ids."""
     mention_uris, hashtags = tags_of(document)
     accounts = await Account.filter(uri__in=mention_uris) if mention_uris else []
-    await Mention.bulk_create([Mention(status_id=status.id, account_id=a.id) for a in accounts], ignore_conflicts=True)
+    if accounts:
+        mentions = [Mention(status_id=status.id, account_id=a.id) for a in accounts]
+        await Mention.bulk_create(mentions, ignore_conflicts=True)
+    tag_ids = []
     for name in {h.lower(): h for h in reversed(hashtags)}.values():
         tag, _ = await Tag.get_or_create(name=name.lower(), defaults={"display_name": name})
         await StatusTag.get_or_create(status_id=status.id, tag_id=tag.id)
-    return [a for a in accounts if a.local]
+        tag_ids.append(tag.id)
+    return [a for a in accounts if a.local], tag_ids
 
 
 async def _store_attachments(status: Status, author: Account, document: dict[str, Any]) -> None:

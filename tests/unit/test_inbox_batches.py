@@ -1,0 +1,126 @@
+"""The inbox worker applies a claimed batch together: one failing item neither loses nor doubles
+the others, items keep the order they arrived in, and live events follow only committed work.
+
+In process: the node under test is a real app; the other servers are an httpx.MockTransport.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from core import events
+from core.follows import create_follow
+from core.registration import create_local_account
+from federation.actors import fetch_actor
+from inbox import processing
+from inbox.processing import process_due
+from models.interactions import HomeFeedEntry
+from models.queues import DONE, PENDING, InboxItem
+from models.statuses import Status
+from settings import Settings
+from tests.fake_remote import Fediverse, InProcessNode, in_process_node, note_create
+
+
+@pytest.fixture
+def fediverse() -> Fediverse:
+    return Fediverse()
+
+
+@pytest.fixture
+async def local(tmp_path: Path, fediverse: Fediverse, database_url: str) -> AsyncIterator[InProcessNode]:
+    settings = Settings(
+        domain="flurfunk.test", scheme="https", data_dir=tmp_path / "node", db_url=database_url, run_workers=False
+    )
+    async with in_process_node(settings, fediverse) as node:
+        yield node
+
+
+async def _alice_following(local: InProcessNode, *remotes) -> int:
+    alice = await create_local_account(local.settings.base_url, "alice", "correct horse battery")
+    for remote in remotes:
+        await create_follow(alice, await fetch_actor(local.node, remote.uri), uri=None)
+    return alice.id
+
+
+async def _process_all(local: InProcessNode) -> None:
+    while await process_due(local.node):
+        pass
+
+
+async def test_a_failing_item_is_rolled_back_alone_and_retried_while_the_others_are_applied_once(
+    local, fediverse, monkeypatch
+):
+    bob = fediverse.actor("https://mastodon.example/users/bob")
+    carol = fediverse.actor("https://social.example/users/carol")
+    alice_id = await _alice_following(local, bob, carol)
+    activities = [note_create(bob, n) for n in range(1, 6)] + [note_create(carol, n) for n in range(1, 6)]
+    for activity in activities:
+        assert (await local.deliver(bob if "bob" in activity["actor"] else carol, activity)).status_code == 202
+    broken = activities[3]["object"]["id"]
+    real_create = processing.HANDLERS["Create"]
+
+    async def create_then_fail(received):
+        await real_create(received)  # its writes happen, and must be undone
+        if received.object["id"] == broken:
+            raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(processing.HANDLERS, "Create", create_then_fail)
+    published: list[tuple[str, int]] = []
+
+    async def listener(event: str, object_id: int, account_ids: list[int]) -> None:
+        published.append((event, object_id))
+
+    events.subscribe(listener)
+    try:
+        await _process_all(local)
+    finally:
+        events.unsubscribe(listener)
+
+    applied = {a["object"]["id"] for a in activities} - {broken}
+    assert set(await Status.all().values_list("uri", flat=True)) == applied
+    feed = await HomeFeedEntry.filter(account_id=alice_id).values_list("status_id", flat=True)
+    assert sorted(feed) == sorted(await Status.all().values_list("id", flat=True))
+    assert sorted(object_id for event, object_id in published if event == "update") == sorted(feed)
+    failed = await InboxItem.get(activity_id=activities[3]["id"])
+    assert (failed.state, failed.attempts, failed.claimed_until) == (PENDING, 1, None)
+    assert "disk on fire" in failed.last_error
+    others = await InboxItem.exclude(id=failed.id)
+    assert {(item.state, item.attempts, item.last_error) for item in others} == {(DONE, 1, "")}
+
+    # Retried (as once its next attempt is due) with the handler mended: applied exactly once.
+    monkeypatch.setitem(processing.HANDLERS, "Create", real_create)
+    await InboxItem.filter(id=failed.id).update(next_attempt_at=failed.received_at)
+    await _process_all(local)
+    assert await Status.filter(uri=broken).count() == 1
+    assert await HomeFeedEntry.filter(account_id=alice_id).count() == len(activities)
+    assert (await InboxItem.get(id=failed.id)).state == DONE
+
+
+async def test_items_are_applied_in_the_order_they_arrived_around_one_that_fetches(local, fediverse):
+    bob = fediverse.actor("https://mastodon.example/users/bob")
+    alice_id = await _alice_following(local, bob)
+    before = note_create(bob, 1)
+    # A reply to a post this node lacks is applied alone (it may fetch the parent, here a 404) ...
+    reply = note_create(bob, 2)
+    reply["object"]["inReplyTo"] = "https://mastodon.example/users/bob/statuses/999"
+    # ... and the Delete that follows it in the same batch still finds it.
+    delete = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": reply["object"]["id"] + "#delete",
+        "type": "Delete",
+        "actor": bob.uri,
+        "object": {"id": reply["object"]["id"], "type": "Tombstone"},
+    }
+    after = note_create(bob, 3)
+    for activity in (before, reply, delete, after):
+        assert (await local.deliver(bob, activity)).status_code == 202
+
+    await _process_all(local)
+
+    assert "https://mastodon.example/users/bob/statuses/999" in fediverse.fetched
+    assert sorted(await Status.all().values_list("uri", flat=True)) == [before["object"]["id"], after["object"]["id"]]
+    assert await HomeFeedEntry.filter(account_id=alice_id).count() == 2
+    assert set(await InboxItem.all().values_list("state", "last_error")) == {(DONE, "")}
