@@ -1,10 +1,13 @@
 """Inbox ingest: distinct signed Create activities from many remote actors, accepted and made visible.
 
     python bench/inbox_ingest.py [--activities 3000] [--actors 100] [--concurrency 32]
+    python bench/inbox_ingest.py --db postgres://postgres:postgres@127.0.0.1:5432 --web 2 --workers 2
 
-One node (`server.py serve` on SQLite, web and workers in one process) with a user, alice, who
-follows every remote actor. The remote actors are pre-seeded as known accounts (fetched within
-the day), so key lookups hit the cache as they would for regular peers. Every activity is
+One node with a user, alice, who follows every remote actor: by default `server.py serve` on
+SQLite, web and workers in one process; with `--db` (a PostgreSQL server) on a fresh database
+made for the run and dropped after it, with `--web N` web processes (`serve --workers N
+--no-worker`) and `--workers M` separate `server.py worker` processes. The remote actors are
+pre-seeded as known accounts (fetched within the day), as regular peers would be. Every activity is
 signed beforehand; the run then POSTs them to the shared inbox over keep-alive connections and
 measures:
   accepted/s  202 answers per second;
@@ -19,15 +22,21 @@ import argparse
 import asyncio
 import json
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
+    PYTHON,
+    ROOT,
     free_port,
     header,
     progress,
@@ -36,6 +45,7 @@ from bench.common import (  # noqa: E402
     run_load,
     start_baseline,
     stop,
+    wait_listening,
 )
 from federation.keys import generate_key_pair  # noqa: E402
 from federation.signatures import sign  # noqa: E402
@@ -125,37 +135,92 @@ def signed_creates(node_domain: str, actors: list[dict], count: int) -> list[byt
     return requests
 
 
-def feed_count(db_file: Path, account_id: int) -> int:
-    with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=5) as db:
-        return db.execute("SELECT count(*) FROM home_feed WHERE account_id = ?", (account_id,)).fetchone()[0]
+class Counter:
+    """Counts rows in the node's database while it runs (SQLite read-only, or a PostgreSQL connection)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+        self.loop = asyncio.new_event_loop()
+        self.pg = None
+        if database_url.startswith("postgres"):
+            import asyncpg
+
+            self.pg = self.loop.run_until_complete(asyncpg.connect(database_url))
+
+    def value(self, sql: str, *args: object) -> int:
+        if self.pg is not None:
+            return self.loop.run_until_complete(self.pg.fetchval(sql.replace("?", "$1"), *args))
+        path = self.url.removeprefix("sqlite://")
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
+            return db.execute(sql, args).fetchone()[0]
+
+    def close(self) -> None:
+        if self.pg is not None:
+            self.loop.run_until_complete(self.pg.close())
+        self.loop.close()
 
 
-def account_id(db_file: Path, username: str) -> int:
-    with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True) as db:
-        return db.execute("SELECT id FROM accounts WHERE username = ? AND domain = ''", (username,)).fetchone()[0]
+@contextmanager
+def fresh_postgres(server: str) -> Iterator[str]:
+    """A new database on the PostgreSQL server `server` for the run, dropped afterwards."""
+    import asyncpg
+
+    server = server.rstrip("/")
+    name = f"flurfunk_bench_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        connection = await asyncpg.connect(f"{server}/postgres")
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f"CREATE DATABASE {name}"))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        asyncio.run(admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
-def run(activities: int, actor_count: int, concurrency: int) -> dict:
-    """Run the benchmark; returns its figures (used by bench/memory.py and the README table)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        node = NodeProcess(Path(tmp) / "node")
+def start_processes(node: NodeProcess, web: int, workers: int) -> list[subprocess.Popen]:
+    """`serve --workers WEB --no-worker` plus WORKERS `worker` processes, web listening."""
+    log = open(node.data_dir / "server.log", "ab")
+    serve = [PYTHON, "server.py", "serve", "--port", str(node.port), "--log-level", "warning", "--no-worker"]
+    processes = [subprocess.Popen([*serve, "--workers", str(web)], cwd=ROOT, env=node.env(), stdout=log, stderr=log)]
+    wait_listening(node.port, processes[0])
+    for _ in range(workers):
+        command = [PYTHON, "server.py", "worker"]
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=node.env(), stdout=log, stderr=log))
+    return processes
+
+
+def run(activities: int, actor_count: int, concurrency: int, db: str = "", web: int = 1, workers: int = 0) -> dict:
+    """Run the benchmark; returns its figures (used by bench/memory.py and the README table).
+
+    `db`: a PostgreSQL server URL (a fresh database is made on it), or "" for SQLite. `web` and
+    `workers` > 0: separate web and worker processes instead of one `serve` process.
+    """
+    with tempfile.TemporaryDirectory() as tmp, fresh_postgres(db) if db else _no_database() as database_url:
+        node = NodeProcess(Path(tmp) / "node", extra_env={"FEDI_DB": database_url} if database_url else {})
         print("creating the node and alice ...", flush=True)
         token = node.add_user("alice")
-        db_file = node.data_dir / "flurfunk.sqlite3"
+        database_url = database_url or f"sqlite://{node.data_dir / 'flurfunk.sqlite3'}"
         actors = make_actors(actor_count)
-        asyncio.run(_seed(f"sqlite://{db_file}", actors, "alice"))
+        asyncio.run(_seed(database_url, actors, "alice"))
         requests = signed_creates(node.domain, actors, activities)
-        alice_id = account_id(db_file, "alice")
+        counter = Counter(database_url)
+        alice_id = counter.value("SELECT id FROM accounts WHERE username = ? AND domain = ''", "alice")
 
-        node.start()
-        figures: dict = {"rss_idle_mb": rss_mb(node.process.pid)}
+        separate = web > 1 or workers > 0
+        processes = start_processes(node, web, workers) if separate else [node.start().process]
+        figures: dict = {"rss_idle_mb": sum(rss_mb(p.pid) for p in processes)}
         try:
             started = time.perf_counter()
             node_result = run_load(node.port, requests, concurrency, label="node: activities POSTed")
             last_seen = shown = time.perf_counter()
             seen = 0
             while seen < activities and time.perf_counter() - last_seen < 30:
-                now_seen = feed_count(db_file, alice_id)
+                now_seen = counter.value("SELECT count(*) FROM home_feed WHERE account_id = ?", alice_id)
                 if now_seen != seen:
                     seen, last_seen = now_seen, time.perf_counter()
                 if seen == activities or last_seen - shown > 0.5:
@@ -165,9 +230,11 @@ def run(activities: int, actor_count: int, concurrency: int) -> dict:
             visible_after = last_seen - started
             with node.client(token) as client:
                 page = client.get("/api/v1/timelines/home", params={"limit": 40}).json()
-            figures["rss_after_mb"] = rss_mb(node.process.pid)
+            figures["rss_after_mb"] = sum(rss_mb(p.pid) for p in processes)
         finally:
-            node.stop()
+            for process in processes:
+                stop(process)
+            counter.close()
         if seen < activities:
             print(f"  only {seen} of {activities} became visible", flush=True)
         if len(page) != min(40, activities):
@@ -193,13 +260,21 @@ def run(activities: int, actor_count: int, concurrency: int) -> dict:
         "baseline_per_s": base_result.ok(202) / base_result.seconds,
         "node": node_result,
         "baseline": base_result,
+        "setup": f"PostgreSQL, {web} web + {workers} worker processes" if db else "SQLite, one process",
     }
+    if separate and not db:
+        figures["setup"] = f"SQLite, {web} web + {workers} worker processes"
     return figures
+
+
+@contextmanager
+def _no_database() -> Iterator[str]:
+    yield ""
 
 
 def report(f: dict) -> None:
     base = f["baseline_per_s"]
-    print(f"inbox ingest, {f['activities']:,} signed Creates, {f['accepted']:,} accepted:")
+    print(f"inbox ingest ({f['setup']}), {f['activities']:,} signed Creates, {f['accepted']:,} accepted:")
     print(f"  node      {f['node'].summary()}")
     print(f"  baseline  {f['baseline'].summary()}")
     print(f"  accepted  {f['accepted_per_s']:8,.0f} /s  = {100 * f['accepted_per_s'] / base:5.1f}% of the baseline")
@@ -207,7 +282,7 @@ def report(f: dict) -> None:
         f"  visible   {f['visible_per_s']:8,.0f} /s  = {100 * f['visible_per_s'] / base:5.1f}% of the baseline"
         f"  (all {f['visible']:,} in alice's home after {f['visible_s']:.1f} s; goal >= 50%)"
     )
-    print(f"  node RSS  {f['rss_idle_mb']:.0f} MB idle, {f['rss_after_mb']:.0f} MB after")
+    print(f"  node RSS  {f['rss_idle_mb']:.0f} MB idle, {f['rss_after_mb']:.0f} MB after (its processes together)")
 
 
 def main() -> None:
@@ -215,9 +290,14 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=3000)
     parser.add_argument("--actors", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--db", default="", help="a PostgreSQL server URL (postgres://user:password@host:port)")
+    parser.add_argument("--web", type=int, default=1, help="web processes (serve --workers N --no-worker)")
+    parser.add_argument("--workers", type=int, default=0, help="separate `server.py worker` processes")
     args = parser.parse_args()
+    if args.web > 1 and args.workers < 1:
+        parser.error("--web N needs --workers M: the web processes do no background work")
     header("inbox ingest")
-    report(run(args.activities, args.actors, args.concurrency))
+    report(run(args.activities, args.actors, args.concurrency, args.db, args.web, args.workers))
 
 
 if __name__ == "__main__":

@@ -2,13 +2,74 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.expressions import F
 from tortoise.models import Model
 
 
+@dataclass
+class _Row:
+    model: type[Model]
+    object_id: int
+    deltas: dict[str, int] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class HeldBumps:
+    """Counter changes collected for writing later, summed per row (see `held_bumps`)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, int], _Row] = {}
+
+    def add(self, model: type[Model], object_id: int, name: str, delta: int, also: dict[str, Any]) -> None:
+        row = self.rows.setdefault((model.__name__, object_id), _Row(model, object_id))
+        row.deltas[name] = row.deltas.get(name, 0) + delta
+        row.values.update(also)
+
+    def merge(self, other: HeldBumps) -> None:
+        for row in other.rows.values():
+            for name, delta in row.deltas.items():
+                self.add(row.model, row.object_id, name, delta, row.values)
+
+    async def write(self) -> None:
+        """One UPDATE per row, in a fixed order (model, id), so concurrent writers never deadlock."""
+        for _, row in sorted(self.rows.items(), key=lambda item: item[0]):
+            changes = {name: F(name) + delta for name, delta in row.deltas.items()}
+            await row.model.filter(id=row.object_id).update(**changes, **row.values)
+            for name, delta in row.deltas.items():
+                if delta < 0:  # never below zero, whatever was missed
+                    await row.model.filter(id=row.object_id, **{f"{name}__lt": 0}).update(**{name: 0})
+        self.rows.clear()
+
+
+_held: ContextVar[HeldBumps | None] = ContextVar("flurfunk_held_bumps", default=None)
+
+
+@contextmanager
+def held_bumps(into: HeldBumps) -> Iterator[None]:
+    """Collect counter changes in `into` instead of writing them at once; `into.write()` writes them.
+
+    For many changes inside one transaction: counters are hot rows (an author's statuses_count
+    changes with each of their posts), and two workers' transactions each changing them one by
+    one in a different order could deadlock on PostgreSQL. Written at the end, sorted, they
+    are one UPDATE per row, with its lock held only until the commit that follows.
+    """
+    token = _held.set(into)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
 async def bump(model: type[Model], object_id: int, field: str, delta: int = 1, **also: Any) -> None:
+    if (held := _held.get()) is not None:
+        held.add(model, object_id, field, delta, also)
+        return
     await model.filter(id=object_id).update(**{field: F(field) + delta}, **also)
     if delta < 0:  # never below zero, whatever was missed
         await model.filter(id=object_id, **{f"{field}__lt": 0}).update(**{field: 0})

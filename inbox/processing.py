@@ -24,6 +24,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from core.counters import HeldBumps, held_bumps
 from core.events import Event, held, publish_all
 from core.feeds import Audiences, find_audiences, known_audiences
 from federation.actors import fetch_actor
@@ -149,6 +150,7 @@ async def _apply_run(run: list[tuple[InboxItem, Received]], outcomes: dict[int, 
 async def _apply_together(batch: list[tuple[InboxItem, Received]], outcomes: dict[int, Outcome]) -> list[Event]:
     """Apply `batch` in one transaction, a savepoint per item; returns the events of those applied."""
     events: list[Event] = []
+    bumps = HeldBumps()
     audiences: Audiences | None = None
     async with in_transaction(database().connection_name):
         for n, (job, received) in enumerate(batch):
@@ -159,17 +161,21 @@ async def _apply_together(batch: list[tuple[InboxItem, Received]], outcomes: dic
                 authors = [r.actor.id for _, r in batch[n:] if r.activity["type"] == "Create"]
                 audiences = await find_audiences(authors)
             held_events: list[Event] = []
+            item_bumps = HeldBumps()
             try:
                 async with in_transaction(database().connection_name):  # a savepoint
-                    with held(held_events), known_audiences(audiences) if kind == "Create" else nullcontext():
-                        await HANDLERS[kind](received)
+                    with held(held_events), held_bumps(item_bumps):
+                        with known_audiences(audiences) if kind == "Create" else nullcontext():
+                            await HANDLERS[kind](received)
             except Exception as exc:
                 outcomes[job.id] = _failed(job, exc)
             else:
                 outcomes[job.id] = Outcome(DONE)
                 events += held_events
+                bumps.merge(item_bumps)
             if kind != "Create":
                 audiences = None
+        await bumps.write()
         # Marked done in the same transaction: committed together with the work, or not at all.
         await _record([job for job, _ in batch], outcomes)
     return events

@@ -17,6 +17,7 @@ from core.registration import create_local_account
 from federation.actors import fetch_actor
 from inbox import processing
 from inbox.processing import process_due
+from models.accounts import Account
 from models.interactions import HomeFeedEntry
 from models.queues import DONE, PENDING, InboxItem
 from models.statuses import Status
@@ -89,6 +90,9 @@ async def test_a_failing_item_is_rolled_back_alone_and_retried_while_the_others_
     assert "disk on fire" in failed.last_error
     others = await InboxItem.exclude(id=failed.id)
     assert {(item.state, item.attempts, item.last_error) for item in others} == {(DONE, 1, "")}
+    # The authors' post counters, changed together at the end of the batch, count what was kept.
+    counts = dict(await Account.filter(uri__in=[bob.uri, carol.uri]).values_list("uri", "statuses_count"))
+    assert counts == {bob.uri: 4, carol.uri: 5}
 
     # Retried (as once its next attempt is due) with the handler mended: applied exactly once.
     monkeypatch.setitem(processing.HANDLERS, "Create", real_create)
@@ -97,6 +101,7 @@ async def test_a_failing_item_is_rolled_back_alone_and_retried_while_the_others_
     assert await Status.filter(uri=broken).count() == 1
     assert await HomeFeedEntry.filter(account_id=alice_id).count() == len(activities)
     assert (await InboxItem.get(id=failed.id)).state == DONE
+    assert (await Account.get(uri=bob.uri)).statuses_count == 5
 
 
 async def test_items_are_applied_in_the_order_they_arrived_around_one_that_fetches(local, fediverse):
