@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -111,6 +112,26 @@ async def fetch_actor(node: Node, uri: str, refresh: bool = False) -> Account:
         if account is not None:
             return account
         raise
+
+
+async def fetch_actors(node: Node, uris: Iterable[str]) -> dict[str, Account | Exception]:
+    """`fetch_actor` for many actor ids: the known and fresh ones in one query, the others fetched.
+
+    Each id maps to its Account, or to what fetching it raised (for the caller to handle per id).
+    """
+    wanted = set(uris)
+    known = {account.uri: account for account in await Account.filter(uri__in=list(wanted))}
+    found: dict[str, Account | Exception] = {}
+    for uri in wanted:
+        account = known.get(uri)
+        if account is not None and (account.local or not _stale(account)):
+            found[uri] = account
+            continue
+        try:
+            found[uri] = await fetch_actor(node, uri)
+        except Exception as exc:  # kept for the items of this actor, not raised for all of them
+            found[uri] = exc
+    return found
 
 
 def _stale(account: Account) -> bool:

@@ -27,7 +27,7 @@ from tortoise.transactions import in_transaction
 from core.counters import HeldBumps, held_bumps
 from core.events import Event, held, publish_all
 from core.feeds import Audiences, find_audiences, known_audiences
-from federation.actors import fetch_actor
+from federation.actors import fetch_actors
 from federation.errors import DomainNotAllowed, FetchError
 from federation.parse import id_of
 from federation.queue import claim
@@ -78,7 +78,7 @@ async def process_due(node: Node) -> int:
         return 0
     outcomes: dict[int, Outcome] = {}
     ready: list[tuple[InboxItem, Received]] = []
-    actors: dict[str, Account] = {}
+    actors = await fetch_actors(node, {job.actor_uri for job in jobs})
     for job in jobs:
         try:
             received = await _receive(node, job, actors)
@@ -105,14 +105,14 @@ async def process_due(node: Node) -> int:
     return len(jobs)
 
 
-async def _receive(node: Node, item: InboxItem, actors: dict[str, Account]) -> Received | None:
+async def _receive(node: Node, item: InboxItem, actors: dict[str, Account | Exception]) -> Received | None:
     """The item ready for its handler (its actor resolved), or None for a type nobody handles."""
     activity = json.loads(item.body)
     if activity.get("type", "") not in HANDLERS:
         return None
-    actor = actors.get(item.actor_uri)
-    if actor is None:
-        actor = actors[item.actor_uri] = await fetch_actor(node, item.actor_uri)
+    actor = actors[item.actor_uri]
+    if isinstance(actor, Exception):
+        raise actor
     recipient = await item.recipient if item.recipient_id else None
     return Received(node, actor, activity, recipient)
 

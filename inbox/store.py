@@ -8,23 +8,14 @@ by the database, with no look-up first.
 
 from __future__ import annotations
 
-import functools
-
 from models.base import utcnow
-from models.db import database
+from models.db import database, placeholders
 from models.queues import PENDING
 
-_COLUMNS = ("activity_id", "actor_uri", "recipient_id", "body", "state", "attempts", "next_attempt_at")
-_COLUMNS += ("last_error", "received_at")
-
-
-@functools.cache
-def _insert_sql(dialect: str) -> str:
-    marks = [f"${n}" if dialect == "postgres" else "?" for n in range(1, len(_COLUMNS) + 1)]
-    return (
-        f"INSERT INTO inbox_items ({', '.join(_COLUMNS)}) VALUES ({', '.join(marks)})"
-        " ON CONFLICT (activity_id) DO NOTHING"
-    )
+_INSERT = (
+    "INSERT INTO inbox_items (activity_id, actor_uri, recipient_id, body, state, attempts, next_attempt_at,"
+    " last_error, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING"
+)
 
 
 async def store_activity(activity_id: str, actor_uri: str, recipient_id: int | None, body: str) -> None:
@@ -32,4 +23,4 @@ async def store_activity(activity_id: str, actor_uri: str, recipient_id: int | N
     db = database()
     now = utcnow()
     values = [activity_id, actor_uri, recipient_id, body, PENDING, 0, now, "", now]
-    await db.execute_query(_insert_sql(db.capabilities.dialect), values)
+    await db.execute_query(placeholders(_INSERT, db.capabilities.dialect), values)

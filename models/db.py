@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from tortoise import Tortoise, connections
@@ -26,6 +27,20 @@ def database() -> BaseDBAsyncClient:
     from models.accounts import Account
 
     return connections.get(Account._meta.default_connection or "sqlite")
+
+
+def placeholders(sql: str, dialect: str) -> str:
+    """`sql` written with `?` placeholders, as `dialect` wants them (PostgreSQL: `$1, $2…`).
+
+    For the few statements written by hand on hot paths; their texts hold no literal `?`.
+    """
+    return _numbered(sql) if dialect == "postgres" else sql
+
+
+@functools.lru_cache(maxsize=256)
+def _numbered(sql: str) -> str:
+    parts = sql.split("?")
+    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
 
 
 def tortoise_config(database_url: str) -> dict:
