@@ -1,15 +1,20 @@
 """Fan-out: one post by a user with followers on 50 nodes, until every node acknowledged it.
 
     python bench/fan_out.py [--nodes 50] [--burst 20]
+    python bench/fan_out.py --db postgres://postgres:postgres@127.0.0.1:5432 --web 2 --workers 2
 
-One node (`server.py serve` on SQLite) with bob, followed by one account on each of `--nodes`
-remote nodes. A local receiver (uvicorn in this process) stands in for all of them: each node
-has its own inbox URL there, and the receiver verifies every request's signature against
-bob's public key before it answers 202. Measured:
+One node with bob, followed by one account on each of `--nodes` remote nodes: by default
+`server.py serve` on SQLite, web and workers in one process; with `--db` (a PostgreSQL server)
+on a fresh database made for the run and dropped after it, with `--web N` web processes
+(`serve --workers N --no-worker`) and `--workers M` separate `server.py worker` processes.
+A local receiver (uvicorn in this process) stands in for all the remote nodes: each has its
+own inbox URL there, and the receiver verifies every request's signature against bob's public
+key before it answers 202. Measured:
   one post    from POST /api/v1/statuses until the last node acknowledged (goal < 2 s);
   a burst     `--burst` posts at once (burst x nodes signed deliveries): deliveries per second,
               against the RSA signing ceiling measured in the same run (signing the same kind of
-              signing string with bob's key in a loop; goal >= 50% of it).
+              signing string with bob's key in a loop; goal >= 50% of it), and the CPU time the
+              node's processes spent on the burst, per delivery.
 """
 
 from __future__ import annotations
@@ -17,12 +22,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sqlite3
 import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,7 +39,8 @@ from starlette.routing import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import free_port, header, progress, rss_mb  # noqa: E402
+from bench.common import free_port, header, progress, rss_mb, stop  # noqa: E402
+from bench.inbox_ingest import fresh_postgres, start_processes  # noqa: E402
 from federation.errors import SignatureError  # noqa: E402
 from federation.signatures import check_request, sign, verify_signature  # noqa: E402
 from tests.nodes import NodeProcess  # noqa: E402
@@ -47,8 +53,8 @@ POSTERS = 4
 class Receiver:
     """Every remote node's inbox, verifying each signature; records when each delivery was acknowledged."""
 
-    def __init__(self, public_pem: str) -> None:
-        self.public_pem = public_pem
+    def __init__(self) -> None:
+        self.public_pem = ""  # bob's, once he exists
         self.acks: list[tuple[str, float]] = []
         self.rejected = 0
         self.port = free_port()
@@ -87,7 +93,8 @@ class Receiver:
         return self.acks[count - 1][1]
 
 
-async def _seed(database_url: str, receiver_port: int, nodes: int) -> None:
+async def _seed(database_url: str, receiver_port: int, nodes: int) -> tuple[str, str, str]:
+    """Bob's followers, one on each remote node; returns bob's key id, private and public key."""
     from models.accounts import Account
     from models.db import close_database, open_database
     from models.ids import new_id
@@ -119,6 +126,7 @@ async def _seed(database_url: str, receiver_port: int, nodes: int) -> None:
         await Account.bulk_create(followers)
         await Follow.bulk_create([Follow(id=new_id(), account_id=f.id, target_account_id=bob.id) for f in followers])
         await Account.filter(id=bob.id).update(followers_count=nodes)
+        return bob.key_id, bob.private_key_pem, bob.public_key_pem
     finally:
         await close_database()
 
@@ -146,48 +154,55 @@ def post_at_once(node: NodeProcess, token: str, texts: list[str]) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used (from /proc)."""
+    """User plus system CPU time a process and its living children have used (from /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    # With `--web N` uvicorn's web processes are children of the serve process.
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
-def run(nodes: int, burst: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        node = NodeProcess(Path(tmp) / "node")
+def run(nodes: int, burst: int, db: str = "", web: int = 1, workers: int = 0) -> dict:
+    """Run the benchmark; returns its figures.
+
+    `db`: a PostgreSQL server URL (a fresh database is made on it), or "" for SQLite. `web` and
+    `workers` > 0: separate web and worker processes instead of one `serve` process.
+    """
+    with tempfile.TemporaryDirectory() as tmp, fresh_postgres(db) if db else nullcontext("") as database_url:
+        node = NodeProcess(Path(tmp) / "node", extra_env={"FEDI_DB": database_url} if database_url else {})
         print("creating the node and bob ...", flush=True)
         token = node.add_user("bob")
-        db_file = node.data_dir / "flurfunk.sqlite3"
-        with sqlite3.connect(db_file) as db:
-            key_id, private_pem, public_pem = db.execute(
-                "SELECT key_id, private_key_pem, public_key_pem FROM accounts WHERE username = 'bob' AND domain = ''"
-            ).fetchone()
-        receiver = Receiver(public_pem)
-        asyncio.run(_seed(f"sqlite://{db_file}", receiver.port, nodes))
+        receiver = Receiver()
+        database_url = database_url or f"sqlite://{node.data_dir / 'flurfunk.sqlite3'}"
+        key_id, private_pem, receiver.public_pem = asyncio.run(_seed(database_url, receiver.port, nodes))
         print("measuring the RSA signing ceiling ...", flush=True)
         ceiling = signing_ceiling(private_pem, key_id, f"http://127.0.0.1:{receiver.port}/nodes/0/inbox")
         receiver.start()
-        node.start()
+        separate = web > 1 or workers > 0
+        processes = start_processes(node, web, workers) if separate else [node.start().process]
         try:
             with node.client(token) as client:
                 started = time.perf_counter()
                 client.post("/api/v1/statuses", json={"status": "All hands at ten.", "visibility": "public"})
                 one_post = receiver.wait(nodes) - started
-                first = len(receiver.acks)
-                started = time.perf_counter()
-                node_cpu, own_cpu = cpu_seconds(node.process.pid), time.process_time()
-                post_at_once(node, token, [f"Burst post {n}" for n in range(burst)])
-                posted = time.perf_counter() - started
-                last = receiver.wait(first + burst * nodes)
-                node_cpu = cpu_seconds(node.process.pid) - node_cpu
-                own_cpu = time.process_time() - own_cpu
+            first = len(receiver.acks)
+            started = time.perf_counter()
+            node_cpu, own_cpu = sum(cpu_seconds(p.pid) for p in processes), time.process_time()
+            post_at_once(node, token, [f"Burst post {n}" for n in range(burst)])
+            posted = time.perf_counter() - started
+            last = receiver.wait(first + burst * nodes)
+            node_cpu = sum(cpu_seconds(p.pid) for p in processes) - node_cpu
+            own_cpu = time.process_time() - own_cpu
             burst_seconds = last - started
-            rss_after = rss_mb(node.process.pid)
+            rss_after = sum(rss_mb(p.pid) for p in processes)
         finally:
-            node.stop()
+            for process in processes:
+                stop(process)
             receiver.server.should_exit = True
     per_node = {path for path, _ in receiver.acks}
     return {
         "nodes": nodes,
+        "setup": f"PostgreSQL, {web} web + {workers} worker processes" if separate else "SQLite, one process",
         "distinct_inboxes": len(per_node),
         "one_post_s": one_post,
         "burst": burst,
@@ -204,7 +219,7 @@ def run(nodes: int, burst: int) -> dict:
 
 
 def report(f: dict) -> None:
-    print(f"fan-out to {f['nodes']} nodes (each delivery's signature verified by the receiver):")
+    print(f"fan-out to {f['nodes']} nodes (each delivery's signature verified by the receiver), {f['setup']}:")
     print(f"  one post      all {f['nodes']} acknowledged after {f['one_post_s'] * 1000:,.0f} ms (goal < 2 s)")
     print(
         f"  burst         {f['burst']} posts = {f['deliveries']:,} deliveries in {f['burst_s']:.2f} s"
@@ -225,9 +240,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--nodes", type=int, default=50)
     parser.add_argument("--burst", type=int, default=20)
+    parser.add_argument("--db", default="", help="a PostgreSQL server URL (postgres://user:password@host:port)")
+    parser.add_argument("--web", type=int, default=1, help="web processes (serve --workers N --no-worker)")
+    parser.add_argument("--workers", type=int, default=0, help="separate `server.py worker` processes")
     args = parser.parse_args()
+    if (args.web > 1 or args.workers) and not args.db:
+        parser.error("--web and --workers need --db: several processes share one database only on PostgreSQL")
     header("fan-out")
-    report(run(args.nodes, args.burst))
+    report(run(args.nodes, args.burst, args.db, args.web, args.workers))
 
 
 if __name__ == "__main__":
