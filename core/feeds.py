@@ -17,6 +17,7 @@ from tortoise.queryset import QuerySet
 from core.events import publish
 from core.relations import ignoring, ignoring_pairs, local_follower_ids
 from models.accounts import Account
+from models.db import database, placeholders
 from models.interactions import HomeFeedEntry
 from models.lists import List, ListAccount
 from models.relationships import Block, Follow, Mute
@@ -106,12 +107,26 @@ async def fan_out(
         recipients -= await ignoring(readers, authors)
         recipients -= await exclusive_list_owners(readers & recipients, author.id)
     if recipients:
-        await HomeFeedEntry.bulk_create(
-            [HomeFeedEntry(account_id=r, status_id=status.id) for r in recipients], ignore_conflicts=True
-        )
+        await add_to_home_feeds(status.id, recipients)
     # Published even without home recipients: public and hashtag streams may want it.
     await publish("update", status.id, sorted(recipients))
     return sorted(recipients)
+
+
+async def add_to_home_feeds(status_id: int, account_ids: Iterable[int]) -> None:
+    """One status into many home feeds (those that have it already are skipped).
+
+    A fixed statement run for every row at once: Tortoise's bulk_create builds its INSERT anew
+    each time, which was a fifth of applying a received post.
+    """
+    db = database()
+    sql = placeholders(_ADD_TO_FEED, db.capabilities.dialect)
+    await db.execute_many(sql, [[account_id, status_id] for account_id in sorted(account_ids)])
+
+
+_ADD_TO_FEED = (
+    "INSERT INTO home_feed (account_id, status_id) VALUES (?, ?) ON CONFLICT (account_id, status_id) DO NOTHING"
+)
 
 
 async def tag_follower_ids(status_id: int, tag_ids: list[int] | None = None) -> list[int]:

@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -48,6 +48,9 @@ MAX_ATTEMPTS = 5
 # Fetches for a batch are bounded by the HTTP timeout (10 s) and made once per actor, so even a
 # batch of strangers' activities stays well inside the five-minute claim lease.
 BATCH = 64
+# Items per transaction. On SQLite a transaction holds the process's one connection, so the
+# inbox's own INSERTs (and every request) wait for it: short ones let them in between.
+PER_TRANSACTION = 16
 
 HANDLERS: dict[str, Callable[[Received], Awaitable[None]]] = {
     "Follow": on_follow,
@@ -72,36 +75,52 @@ class Outcome:
     error: str = ""
 
 
+@dataclass
+class _Pass:
+    """One claimed batch on its way: the outcomes so far, and what its posts' fan-outs need."""
+
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+    # The actors of the batch's Creates, and their followers, blocks and exclusive lists: found
+    # once for the batch, and again after any other activity, which may have changed them.
+    authors: list[int] = field(default_factory=list)
+    audiences: Audiences | None = None
+
+
 async def process_due(node: Node) -> int:
     jobs = await claim(InboxItem, BATCH)
     if not jobs:
         return 0
-    outcomes: dict[int, Outcome] = {}
+    batch = _Pass()
     ready: list[tuple[InboxItem, Received]] = []
     actors = await fetch_actors(node, {job.actor_uri for job in jobs})
     for job in jobs:
         try:
             received = await _receive(node, job, actors)
         except Exception as exc:
-            outcomes[job.id] = _failed(job, exc)
+            batch.outcomes[job.id] = _failed(job, exc)
             continue
         if received is None:
-            outcomes[job.id] = Outcome(DONE)  # unknown types are accepted and ignored
+            batch.outcomes[job.id] = Outcome(DONE)  # unknown types are accepted and ignored
         else:
             ready.append((job, received))
+    batch.authors = [r.actor.id for _, r in ready if r.activity["type"] == "Create"]
     # In the order received (an Undo must come after what it undoes): runs of items that need
     # no network together, each of the others alone where it falls.
     together: list[tuple[InboxItem, Received]] = []
     recorded: set[int] = set()
     for job, received in ready:
         if await _may_fetch(received):
-            recorded.update(await _apply_run(together, outcomes))
+            recorded.update(await _apply_run(together, batch))
             together = []
-            outcomes[job.id] = await _apply_alone(job, received)
+            batch.outcomes[job.id] = await _apply_alone(job, received)
+            batch.audiences = None
         else:
             together.append((job, received))
-    recorded.update(await _apply_run(together, outcomes))
-    await _record([job for job in jobs if job.id not in recorded], outcomes)
+            if len(together) == PER_TRANSACTION:
+                recorded.update(await _apply_run(together, batch))
+                together = []
+    recorded.update(await _apply_run(together, batch))
+    await _record([job for job in jobs if job.id not in recorded], batch.outcomes)
     return len(jobs)
 
 
@@ -128,7 +147,7 @@ async def _may_fetch(r: Received) -> bool:
     return False
 
 
-async def _apply_run(run: list[tuple[InboxItem, Received]], outcomes: dict[int, Outcome]) -> set[int]:
+async def _apply_run(run: list[tuple[InboxItem, Received]], batch: _Pass) -> set[int]:
     """Apply `run` in one transaction; returns the ids whose outcome that transaction recorded.
 
     Should the transaction itself fail (not one item: the commit, say), it changed nothing,
@@ -137,47 +156,44 @@ async def _apply_run(run: list[tuple[InboxItem, Received]], outcomes: dict[int, 
     if not run:
         return set()
     try:
-        events = await _apply_together(run, outcomes)
+        events = await _apply_together(run, batch)
     except Exception:
         log.exception("applying %d inbox items together failed; applying them one by one", len(run))
+        batch.audiences = None
         for job, received in run:
-            outcomes[job.id] = await _apply_alone(job, received)
+            batch.outcomes[job.id] = await _apply_alone(job, received)
         return set()
     await publish_all(events)
     return {job.id for job, _ in run}
 
 
-async def _apply_together(batch: list[tuple[InboxItem, Received]], outcomes: dict[int, Outcome]) -> list[Event]:
-    """Apply `batch` in one transaction, a savepoint per item; returns the events of those applied."""
+async def _apply_together(run: list[tuple[InboxItem, Received]], batch: _Pass) -> list[Event]:
+    """Apply `run` in one transaction, a savepoint per item; returns the events of those applied."""
     events: list[Event] = []
     bumps = HeldBumps()
-    audiences: Audiences | None = None
     async with in_transaction(database().connection_name):
-        for n, (job, received) in enumerate(batch):
+        for job, received in run:
             kind = received.activity["type"]
-            if kind == "Create" and audiences is None:
-                # The followers, blocks and exclusive lists the following posts' fan-outs need,
-                # found once; anything but a Create may change them, so they are found again after it.
-                authors = [r.actor.id for _, r in batch[n:] if r.activity["type"] == "Create"]
-                audiences = await find_audiences(authors)
+            if kind == "Create" and batch.audiences is None:
+                batch.audiences = await find_audiences(batch.authors)
             held_events: list[Event] = []
             item_bumps = HeldBumps()
             try:
                 async with in_transaction(database().connection_name):  # a savepoint
                     with held(held_events), held_bumps(item_bumps):
-                        with known_audiences(audiences) if kind == "Create" else nullcontext():
+                        with known_audiences(batch.audiences) if kind == "Create" else nullcontext():
                             await HANDLERS[kind](received)
             except Exception as exc:
-                outcomes[job.id] = _failed(job, exc)
+                batch.outcomes[job.id] = _failed(job, exc)
             else:
-                outcomes[job.id] = Outcome(DONE)
+                batch.outcomes[job.id] = Outcome(DONE)
                 events += held_events
                 bumps.merge(item_bumps)
             if kind != "Create":
-                audiences = None
+                batch.audiences = None
         await bumps.write()
         # Marked done in the same transaction: committed together with the work, or not at all.
-        await _record([job for job, _ in batch], outcomes)
+        await _record([job for job, _ in run], batch.outcomes)
     return events
 
 
