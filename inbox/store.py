@@ -53,7 +53,10 @@ class GroupWriter:
             while self._waiting:
                 group, self._waiting = self._waiting, []
                 try:
-                    await self.db.execute_many(self.sql, [values for values, _ in group])
+                    if len(group) == 1:  # one statement (executemany on PostgreSQL adds BEGIN and COMMIT)
+                        await self.db.execute_query(self.sql, group[0][0])
+                    else:
+                        await self.db.execute_many(self.sql, [values for values, _ in group])
                 except Exception as exc:
                     for _, done in group:
                         if not done.done():
