@@ -46,8 +46,9 @@ async def receive(request: Request) -> Response:
         return _error(400, "Activity has no actor")
 
     key_id = key_id_of(request.headers)
-    key_host = host_of(key_id) if key_id else host_of(actor_uri)
-    if not node.policy.allows(host_of(actor_uri)) or not node.policy.allows(key_host):
+    actor_host = host_of(actor_uri)
+    key_host = host_of(key_id) if key_id else actor_host
+    if not node.policy.allows(actor_host) or not node.policy.allows(key_host):
         return _error(403, "This node does not federate with your domain")
 
     if activity["type"] == "Delete" and id_of(activity.get("object")) == actor_uri:
@@ -66,13 +67,14 @@ async def receive(request: Request) -> Response:
         return _error(401, "The signature's key does not belong to the activity's actor")
 
     activity_id = activity.get("id") if isinstance(activity.get("id"), str) else None
-    if activity_id and host_of(activity_id) != host_of(actor_uri):
+    if activity_id and host_of(activity_id) != actor_host:
         return _error(401, "The activity's id is not on its actor's host")
     if activity_id is None:
         # Transient activities (some servers send Delete without an id): key them by content.
         activity_id = f"urn:sha256:{hashlib.sha256(body).hexdigest()}"
-    # One INSERT that skips a duplicate (the unique activity_id): a redelivered activity costs no
-    # extra round trip, and waking the worker for it only costs one empty claim.
+    # An INSERT that skips a duplicate (the unique activity_id), written with whatever else
+    # arrived meanwhile (inbox/store.py): a redelivered activity costs no extra round trip, and
+    # waking the worker for it only costs one empty claim.
     await store_activity(activity_id, actor_uri, recipient.id if recipient else None, body.decode())
     node.wake_inbox()
     return Response(status_code=202)
