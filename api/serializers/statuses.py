@@ -10,12 +10,11 @@ from api.serializers.accounts import account_entity
 from api.serializers.common import iso_ms
 from api.serializers.filters import filter_results
 from api.serializers.polls import polls_for_statuses
+from api.serializers.status_facts import status_facts
 from federation import urls
 from models.accounts import Account
-from models.db import database
-from models.interactions import Bookmark, Favourite, Pin
-from models.reads import columns, ids_sql, instance, instances, rows, table
-from models.statuses import ConversationMute, MediaAttachment, Mention, Status, StatusTag, Tag, conversation_key
+from models.reads import ids_sql, instances, table
+from models.statuses import MediaAttachment, Status, Tag, conversation_key
 
 
 def media_entity(media: MediaAttachment, base: str) -> dict[str, Any]:
@@ -37,38 +36,6 @@ def media_entity(media: MediaAttachment, base: str) -> dict[str, Any]:
 
 def tag_entity(tag: Tag, base: str) -> dict[str, Any]:
     return {"name": tag.display_name or tag.name, "url": urls.tag_page(base, tag.name)}
-
-
-async def viewer_state(viewer_id: int, status_ids: Sequence[int]) -> tuple[dict[str, set[int]], set[str]]:
-    """What the viewer did to these statuses, and the conversations they muted, in one round trip.
-
-    Five small lookups on every page of every timeline; as one UNION ALL they cost one query.
-    Only integers from our own rows are put into the SQL text, so nothing needs quoting.
-    `muted` is the conversation mute (POST /statuses/:id/mute), not an account mute, as in Mastodon:
-    all of the viewer's (few) mutes are read, and matched to the page's conversations by the caller.
-    """
-    viewer, in_ids = int(viewer_id), ",".join(str(int(i)) for i in status_ids)
-    tables = {model: model._meta.db_table for model in (Favourite, Bookmark, Pin, Status, ConversationMute)}
-    sql = " UNION ALL ".join(
-        [
-            *(
-                f"SELECT '{kind}' AS kind, status_id AS sid, NULL AS uri FROM {tables[model]}"
-                f" WHERE account_id = {viewer} AND status_id IN ({in_ids})"
-                for kind, model in (("favourited", Favourite), ("bookmarked", Bookmark), ("pinned", Pin))
-            ),
-            f"SELECT 'reblogged', reblog_id, NULL FROM {tables[Status]}"
-            f" WHERE account_id = {viewer} AND reblog_id IN ({in_ids})",
-            f"SELECT 'muted', NULL, conversation_uri FROM {tables[ConversationMute]} WHERE account_id = {viewer}",
-        ]
-    )
-    mine: dict[str, set[int]] = {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
-    muted: set[str] = set()
-    for row in await database().execute_query_dict(sql):
-        if row["kind"] == "muted":
-            muted.add(row["uri"])
-        else:
-            mine[row["kind"]].add(int(row["sid"]))
-    return mine, muted
 
 
 async def statuses_by_id(ids: Iterable[int]) -> list[Status]:
@@ -96,45 +63,36 @@ class StatusSerializer:
         reblogged = {s.id: s for s in await statuses_by_id([s.reblog_id for s in originals])}
         everything = list(statuses) + list(reblogged.values())
         ids = [s.id for s in everything]
-        in_ids = ids_sql(ids)
         account_ids = {s.account_id for s in everything}
 
-        mentions = [
-            (row["status_id"], row["account_id"])
-            for row in await rows(f"SELECT status_id, account_id FROM {table(Mention)} WHERE status_id IN ({in_ids})")
-        ]
-        account_ids |= {a for _, a in mentions}
+        facts = await status_facts(ids, self.viewer.id if self.viewer is not None else None)
+        account_ids |= {a for _, a in facts.mentions}
         accounts = {a.id: a for a in await accounts_by_id(account_ids)}
         mentions_by_status: dict[int, list[Account]] = defaultdict(list)
-        for status_id, account_id in mentions:
+        for status_id, account_id in facts.mentions:
             if account_id in accounts:
                 mentions_by_status[status_id].append(accounts[account_id])
+        tags_by_status = facts.tags
 
-        tags_by_status: dict[int, list[Tag]] = defaultdict(list)
-        for row in await rows(
-            f"SELECT l.status_id AS link_status_id, {columns(Tag, 't', 'tag_')} FROM {table(StatusTag)} l"
-            f" JOIN {table(Tag)} t ON t.id = l.tag_id WHERE l.status_id IN ({in_ids})"
-        ):
-            tags_by_status[row["link_status_id"]].append(instance(Tag, row, "tag_"))
         media_by_status: dict[int, list[MediaAttachment]] = defaultdict(list)
-        for media in await instances(
-            MediaAttachment, f"SELECT * FROM {table(MediaAttachment)} WHERE status_id IN ({in_ids}) ORDER BY id"
-        ):
-            media_by_status[media.status_id].append(media)
+        if facts.with_media:
+            for media in await instances(
+                MediaAttachment,
+                f"SELECT * FROM {table(MediaAttachment)} WHERE status_id IN ({ids_sql(facts.with_media)}) ORDER BY id",
+            ):
+                media_by_status[media.status_id].append(media)
 
-        polls = await polls_for_statuses(ids, self.viewer)
+        polls = await polls_for_statuses(list(facts.with_poll), self.viewer) if facts.with_poll else {}
 
-        filtered = await filter_results(
-            self.viewer,
-            statuses,
-            reblogged,
-            {sid: [m.description for m in ms if m.description] for sid, ms in media_by_status.items()},
-        )
-
-        mine: dict[str, set[int]] = {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
-        muted: set[str] = set()
-        if self.viewer is not None:
-            mine, muted = await viewer_state(self.viewer.id, ids)
+        filtered: dict[int, list[dict[str, Any]]] = {}
+        if facts.has_filters:
+            filtered = await filter_results(
+                self.viewer,
+                statuses,
+                reblogged,
+                {sid: [m.description for m in ms if m.description] for sid, ms in media_by_status.items()},
+            )
+        mine, muted = facts.marks, facts.muted
 
         def build(status: Status) -> dict[str, Any]:
             author = accounts[status.account_id]

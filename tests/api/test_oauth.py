@@ -479,7 +479,9 @@ def test_scope_hierarchy():
 
 @pytest.fixture(scope="module")
 def real_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
-    node = NodeProcess(tmp_path_factory.mktemp("oauth-node"), extra_env={"FEDI_LOGIN_DELAY": "2"}).start()
+    # The slow-down after five wrong passwords must still be on when the test looks: 5 s leaves
+    # room for a loaded machine (argon2 runs for each guess) without making the wait long.
+    node = NodeProcess(tmp_path_factory.mktemp("oauth-node"), extra_env={"FEDI_LOGIN_DELAY": "5"}).start()
     node.cli("user", "add", "alice", "--password", PASSWORD, "--email", "alice@corp.example", "--admin")
     yield node
     node.stop()
@@ -565,4 +567,4 @@ def test_mastodon_py_sees_wrong_passwords_and_the_slow_down(real_node):
     }
     with real_node.client() as client:
         assert client.post("/oauth/token", data=grant).status_code == 429
-        assert wait_for(lambda: client.post("/oauth/token", data=grant).status_code == 200, timeout=10, what="unlock")
+        assert wait_for(lambda: client.post("/oauth/token", data=grant).status_code == 200, timeout=20, what="unlock")
