@@ -63,6 +63,19 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def process_tree(pids: list[int]) -> list[int]:
+    """These processes and all their living descendants (uvicorn's web processes are children of `serve`)."""
+    found: list[int] = []
+    for pid in pids:
+        found.append(pid)
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue
+        found += process_tree([int(child) for child in children])
+    return found
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

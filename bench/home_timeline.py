@@ -13,8 +13,8 @@ bytes the node answered. Goal (issue 6): at least 20% of the baseline's requests
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
-import sqlite3
 import sys
 import tempfile
 import time
@@ -25,10 +25,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bulk_insert import open_sink, row_template  # noqa: E402
 from bench.common import (  # noqa: E402
     free_port,
     header,
     percentile,
+    process_tree,
     progress,
     request_bytes,
     rss_mb,
@@ -38,6 +40,7 @@ from bench.common import (  # noqa: E402
     stop,
     wrk_available,
 )
+from bench.inbox_ingest import fresh_postgres, start_processes  # noqa: E402
 from tests.nodes import NodeProcess  # noqa: E402
 
 CHUNK = 50_000
@@ -47,86 +50,52 @@ WORDS = (
 ).split()
 
 
-def _row_factory(db: sqlite3.Connection, table: str, given: dict[str, object]) -> tuple[list[str], list[object]]:
-    """Every column of `table` with a value: the given ones, else NULL where allowed, else a zero of its type.
-
-    Tortoise fills its defaults in Python, so the database has none to fall back on.
-    """
-    names, template = [], []
-    now = datetime.now(UTC).isoformat(sep=" ")
-    for _, name, kind, notnull, _, _ in db.execute(f"PRAGMA table_info({table})"):
-        names.append(name)
-        if name in given:
-            template.append(given[name])
-        elif not notnull:
-            template.append(None)
-        else:
-            kind = kind.upper()
-            if "INT" in kind or "BOOL" in kind or "REAL" in kind or "DEC" in kind:
-                template.append(0)
-            elif "TIMESTAMP" in kind or "DATE" in kind:
-                template.append(now)
-            elif "JSON" in kind:
-                template.append("[]")
-            else:
-                template.append("")
-    return names, template
-
-
-def _insert(db: sqlite3.Connection, table: str, names: list[str], rows) -> None:
-    marks = ",".join("?" * len(names))
-    db.executemany(f"INSERT INTO {table} ({','.join(names)}) VALUES ({marks})", rows)
-
-
-def seed(db_file: Path, accounts: int, statuses: int, following: int) -> int:
-    """Fill the database; returns how many statuses are in alice's home feed."""
+def seed(target: Path | str, accounts: int, statuses: int, following: int) -> int:
+    """Fill the database (a SQLite file or a PostgreSQL URL); returns how many statuses are in alice's home feed."""
     rng = random.Random(6)
-    db = sqlite3.connect(db_file)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=OFF")
-    alice = db.execute("SELECT id FROM accounts WHERE username = 'alice' AND domain = ''").fetchone()[0]
+    db = open_sink(target)
+    alice = db.scalar("SELECT id FROM accounts WHERE username = ? AND domain = ''", "alice")
     start = datetime.now(UTC) - timedelta(days=365)
     base_id = int(start.timestamp() * 1000) << 16
 
-    with db:
-        names, template = _row_factory(db, "accounts", {})
-        where = {n: i for i, n in enumerate(names)}
-        account_ids = [base_id + i for i in range(accounts)]
+    names, template = row_template(db, "accounts", {})
+    where = {n: i for i, n in enumerate(names)}
+    account_ids = [base_id + i for i in range(accounts)]
 
-        def account_rows():
-            for i, account_id in enumerate(account_ids):
-                row = list(template)
-                domain = f"node{i % 50}.corp.example"
-                uri = f"https://{domain}/users/colleague{i}"
-                for name, value in (
-                    ("id", account_id),
-                    ("username", f"colleague{i}"),
-                    ("domain", domain),
-                    ("display_name", f"Colleague Number {i}"),
-                    ("uri", uri),
-                    ("url", f"https://{domain}/@colleague{i}"),
-                    ("inbox_url", uri + "/inbox"),
-                    ("followers_url", uri + "/followers"),
-                    ("key_id", uri + "#main-key"),
-                    ("statuses_count", statuses // accounts),
-                ):
-                    row[where[name]] = value
-                yield row
-
-        _insert(db, "accounts", names, account_rows())
-        followed = set(rng.sample(account_ids, following))
-        names, template = _row_factory(db, "follows", {})
-        where = {n: i for i, n in enumerate(names)}
-        follow_rows = []
-        for n, target in enumerate(sorted(followed)):
+    def account_rows():
+        for i, account_id in enumerate(account_ids):
             row = list(template)
-            row[where["id"]] = base_id + accounts + n
-            row[where["account_id"]] = alice
-            row[where["target_account_id"]] = target
-            follow_rows.append(row)
-        _insert(db, "follows", names, follow_rows)
+            domain = f"node{i % 50}.corp.example"
+            uri = f"https://{domain}/users/colleague{i}"
+            for name, value in (
+                ("id", account_id),
+                ("username", f"colleague{i}"),
+                ("domain", domain),
+                ("display_name", f"Colleague Number {i}"),
+                ("uri", uri),
+                ("url", f"https://{domain}/@colleague{i}"),
+                ("inbox_url", uri + "/inbox"),
+                ("followers_url", uri + "/followers"),
+                ("key_id", uri + "#main-key"),
+                ("statuses_count", statuses // accounts),
+            ):
+                row[where[name]] = value
+            yield row
 
-    names, template = _row_factory(db, "statuses", {"visibility": "public", "language": "en"})
+    db.insert("accounts", names, account_rows())
+    followed = set(rng.sample(account_ids, following))
+    names, template = row_template(db, "follows", {})
+    where = {n: i for i, n in enumerate(names)}
+    follow_rows = []
+    for n, followee in enumerate(sorted(followed)):
+        row = list(template)
+        row[where["id"]] = base_id + accounts + n
+        row[where["account_id"]] = alice
+        row[where["target_account_id"]] = followee
+        follow_rows.append(row)
+    db.insert("follows", names, follow_rows)
+
+    names, template = row_template(db, "statuses", {"visibility": "public", "language": "en"})
     where = {n: i for i, n in enumerate(names)}
     feed_names = ["id", "account_id", "status_id"]
     step_ms = max(1, int(365 * 86400 * 1000 / statuses))
@@ -146,33 +115,43 @@ def seed(db_file: Path, accounts: int, statuses: int, following: int) -> int:
             row[where["url"]] = uri
             row[where["account_id"]] = author
             row[where["content"]] = f"<p>Update {n}: {text}</p>"
-            row[where["created_at"]] = datetime.fromtimestamp((status_id >> 16) / 1000, UTC).isoformat(sep=" ")
+            row[where["created_at"]] = db.timestamp(datetime.fromtimestamp((status_id >> 16) / 1000, UTC))
             rows.append(row)
             if author in followed:
                 feed.append((status_id, alice, status_id))
-        with db:
-            _insert(db, "statuses", names, rows)
-            _insert(db, "home_feed", feed_names, feed)
+        db.insert("statuses", names, rows)
+        db.insert("home_feed", feed_names, feed)
         in_feed += len(feed)
         progress(f"statuses seeded ({time.perf_counter() - started:.0f} s)", offset + len(rows), statuses)
-    db.execute("ANALYZE")
     db.close()
     return in_feed
 
 
-def run(statuses: int, accounts: int, following: int, seconds: int, connections: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        node = NodeProcess(Path(tmp) / "node")
+def run(
+    statuses: int,
+    accounts: int,
+    following: int,
+    seconds: int,
+    connections: int,
+    db: str = "",
+    web: int = 1,
+    workers: int = 0,
+) -> dict:
+    """`db`: a PostgreSQL server URL (a fresh database is made on it), or "" for SQLite. `web` and
+    `workers` > 0: `serve --workers WEB --no-worker` and WORKERS `worker` processes instead of one `serve`."""
+    with tempfile.TemporaryDirectory() as tmp, fresh_postgres(db) if db else contextlib.nullcontext("") as database_url:
+        node = NodeProcess(Path(tmp) / "node", extra_env={"FEDI_DB": database_url} if database_url else {})
         print("creating the node and alice ...", flush=True)
         token = node.add_user("alice")
         seeded = time.perf_counter()
-        in_feed = seed(node.data_dir / "flurfunk.sqlite3", accounts, statuses, following)
+        in_feed = seed(database_url or node.data_dir / "flurfunk.sqlite3", accounts, statuses, following)
         seed_seconds = time.perf_counter() - seeded
         print(f"  {statuses:,} statuses, {in_feed:,} of them in alice's home feed, seeded in {seed_seconds:.0f} s")
 
         path = "/api/v1/timelines/home?limit=40"
         auth = {"Authorization": f"Bearer {token}"}
-        node.start()
+        separate = web > 1 or workers > 0
+        processes = start_processes(node, web, workers) if separate else [node.start().process]
         try:
             response = httpx.get(node.url + path, headers=auth, timeout=30)
             response.raise_for_status()
@@ -180,9 +159,10 @@ def run(statuses: int, accounts: int, following: int, seconds: int, connections:
             if len(response.json()) != 40:
                 raise SystemExit("the home timeline did not return 40 statuses")
             node_figures = _measure(node.port, node.domain, path, auth, connections, seconds, "node")
-            rss_after = rss_mb(node.process.pid)
+            rss_after = sum(rss_mb(pid) for pid in process_tree([p.pid for p in processes]))
         finally:
-            node.stop()
+            for process in processes:
+                stop(process)
 
         body_file = Path(tmp) / "body.json"
         body_file.write_bytes(body)
@@ -201,6 +181,7 @@ def run(statuses: int, accounts: int, following: int, seconds: int, connections:
         "baseline": base_figures,
         "rss_after_mb": rss_after,
         "tool": "wrk" if wrk_available() else "asyncio client",
+        "setup": f"PostgreSQL, {web} web + {workers} worker processes" if db else "SQLite, one process",
     }
 
 
@@ -218,6 +199,7 @@ def _measure(port: int, host: str, path: str, auth: dict, connections: int, seco
 
 def report(f: dict) -> None:
     node, base = f["node"], f["baseline"]
+    print(f"  setup: {f['setup']}")
     print(
         f"home timeline, limit=40 ({f['body_bytes'] / 1024:.0f} KB), {f['statuses']:,} statuses, "
         f"{f['in_feed']:,} in the feed, 32 connections ({f['tool']}):"
@@ -238,9 +220,15 @@ def main() -> None:
     parser.add_argument("--following", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--db", default="", help="a PostgreSQL server URL (postgres://user:pw@host:port)")
+    parser.add_argument("--web", type=int, default=1, help="web processes (serve --workers N --no-worker)")
+    parser.add_argument("--workers", type=int, default=0, help="separate worker processes")
     args = parser.parse_args()
     header("home timeline")
-    report(run(args.statuses, args.accounts, args.following, args.seconds, args.connections))
+    figures = run(
+        args.statuses, args.accounts, args.following, args.seconds, args.connections, args.db, args.web, args.workers
+    )
+    report(figures)
 
 
 if __name__ == "__main__":
