@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
+
 from federation import urls
 from federation.errors import FetchError
 from federation.fetch import fetch_json
@@ -71,11 +73,20 @@ async def store_actor(document: dict[str, Any], fetched_from: str) -> Account:
     if account is None:
         # Someone else may hold this handle already (an account that moved or was re-created).
         clash = await Account.get_or_none(username=values["username"], domain=domain)
-        if clash is not None:
+        if clash is not None and clash.uri != values["uri"]:
             clash.username = f"{clash.username}~{clash.id}"
             await clash.save(update_fields=["username"])
-        account = Account(created_at=created_at, **values)
-        await account.save()
+        try:
+            account = Account(created_at=created_at, **values)
+            await account.save()
+        except IntegrityError:
+            # Stored meanwhile by a request that fetched the same actor at the same time (a
+            # server delivering several activities of a new actor at once): update that one.
+            account = await Account.get_or_none(uri=values["uri"])
+            if account is None:
+                raise
+            await Account.filter(id=account.id).update(**values)
+            account = await Account.get(id=account.id)
     else:
         for name, value in values.items():
             setattr(account, name, value)
@@ -94,9 +105,12 @@ async def _store_work_profile(account: Account, values: dict[str, Any] | None) -
     empty = {"department": "", "title": "", "location": "", "phone": "", "skills": [], "manager_uri": ""}
     values = {**empty, **values, "source": "actor", "updated_at": utcnow()}
     if profile is None:
-        await WorkProfile.create(account=account, **values)
-    else:
-        await WorkProfile.filter(id=profile.id).update(**values)
+        try:
+            await WorkProfile.create(account=account, **values)
+            return
+        except IntegrityError:  # created meanwhile by a concurrent fetch of the same actor
+            pass
+    await WorkProfile.filter(account_id=account.id).update(**values)
 
 
 async def fetch_actor(node: Node, uri: str, refresh: bool = False) -> Account:

@@ -5,6 +5,7 @@ In process: the node under test is a real app; the other servers are an httpx.Mo
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -27,8 +28,10 @@ def fediverse() -> Fediverse:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(domain="flurfunk.test", scheme="https", data_dir=tmp_path / "node", run_workers=False)
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        domain="flurfunk.test", scheme="https", data_dir=tmp_path / "node", db_url=database_url, run_workers=False
+    )
 
 
 @pytest.fixture
@@ -171,3 +174,13 @@ async def test_the_key_cache_keeps_the_most_recently_used_keys():
     cache.put("c", PublicKey("https://x.example/c", "c"))
     assert cache.get("b") is None
     assert [cache.get(n).pem for n in ("a", "c")] == ["a", "c"]
+
+
+async def test_activities_arriving_together_are_all_stored_once(local, fediverse):
+    remote = fediverse.actor("https://mastodon.example/users/bob")
+    activities = [note_create(remote, n) for n in range(1, 21)]
+    # Twenty at once, the third delivered twice: written in groups, each row once.
+    responses = await asyncio.gather(*(local.deliver(remote, a) for a in [*activities, activities[2]]))
+    assert [r.status_code for r in responses] == [202] * 21
+    stored = await InboxItem.all().values_list("activity_id", flat=True)
+    assert sorted(stored) == sorted(a["id"] for a in activities)
