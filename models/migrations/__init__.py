@@ -1,7 +1,8 @@
 """Schema migrations: ordered steps that bring an older database up to the current models.
 
 A fresh database gets the current models' schema in one go (Tortoise's generator, as fast as
-before) and every step below is recorded as applied, since the models already include them.
+before), plus the render-version columns and triggers that no model describes
+(render_versions.py), and every step below is recorded as applied, since that includes them.
 An existing database runs the steps it has not recorded, in order, in `schema_migrations`.
 
 Adding a field or a table to a model therefore means adding a step here that does the same to
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from models.migrations import m0001_initial
+from models.migrations import m0001_initial, m0002_render_versions
 
 
 @dataclass(frozen=True)
@@ -34,4 +35,5 @@ class Migration:
 
 MIGRATIONS: list[Migration] = [
     Migration.from_module(m0001_initial),
+    Migration.from_module(m0002_render_versions),
 ]
