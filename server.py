@@ -37,6 +37,7 @@ import oauth.routes
 from api.app import exception_handlers as api_exception_handlers
 from api.app import middleware as api_middleware
 from api.app import routes as api_routes
+from api.serializers.status_cache import RenderedStatuses
 from api.streaming import routes as streaming_routes
 from api.streaming_hub import StreamHub
 from core import events
@@ -76,6 +77,8 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         await instance_actor(node)
         hub = StreamHub(settings.base_url)
         app.state.stream_hub = hub
+        # Entities the home timeline rendered, reused while unchanged (api/serializers/status_cache.py).
+        app.state.rendered_statuses = RenderedStatuses()
         events.subscribe(hub.on_event)
         bus = await join_other_processes(node)
         stop = asyncio.Event()

@@ -21,6 +21,7 @@ from api.lists import list_or_404
 from api.pagination import Page, apply, ordered, page_params, page_sql, paged_response
 from api.params import query_flag, query_list
 from api.serializers.filters import hidden_in
+from api.serializers.status_cache import cached_page
 from api.serializers.statuses import StatusSerializer
 from core.feeds import list_statuses
 from models.accounts import Account
@@ -67,19 +68,18 @@ async def status_page(
 @scoped("read:statuses")
 async def home(request: Request) -> JSONResponse:
     me = current_account(request)
-    page = page_params(request)
-    # Fan-out on write filled the feed; reading it is one range scan over (account_id, status_id).
-    # The page of the feed is a subquery, so statuses come back in the same single query, in
-    # fixed SQL text (models/reads.py): this is the page every client polls.
-    bounds, params = page_sql(page, "status_id")
-    statuses = await instances(
-        Status,
-        f"SELECT * FROM {table(Status)} WHERE id IN"
-        f" (SELECT status_id FROM {table(HomeFeedEntry)} WHERE account_id = ?{bounds})",
-        [me.id, *params],
-    )
+    base = request.app.state.node.settings.base_url
+    # Fan-out on write filled the feed; reading it is one range scan over (account_id, status_id),
+    # in fixed SQL text (models/reads.py): this is the page every client polls.
+    bounds, params = page_sql(page_params(request), "status_id")
+    in_feed = f"SELECT status_id FROM {table(HomeFeedEntry)} WHERE account_id = ?{bounds}"
+    body = await cached_page(request.app.state.rendered_statuses, base, me, in_feed, [me.id, *params])
+    if body is not None:
+        return paged_response(request, body, [int(entity["id"]) for entity in body])
+    # The viewer has filters, which are matched against the statuses themselves: the full path.
+    statuses = await instances(Status, f"SELECT * FROM {table(Status)} WHERE id IN ({in_feed})", [me.id, *params])
     statuses.sort(key=lambda s: s.id, reverse=True)
-    body = unhidden(await StatusSerializer(request.app.state.node.settings.base_url, me).many(statuses), "home")
+    body = unhidden(await StatusSerializer(base, me).many(statuses), "home")
     return paged_response(request, body, [s.id for s in statuses])
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 
+from core.lru import LRU
 from federation.actors import account_for_key
 from federation.errors import SignatureError
 from federation.signatures import parse_signature_header
@@ -24,7 +24,7 @@ def key_id_of(headers: Mapping[str, str]) -> str | None:
         return None
 
 
-class KeyCache:
+class KeyCache(LRU[str, PublicKey]):
     """The owners and keys of recently verified key ids, newest used last, at most `size` of them.
 
     Every signed request needs its key: from memory it costs no query. A cached key that no
@@ -32,20 +32,7 @@ class KeyCache:
     """
 
     def __init__(self, size: int = 10_000) -> None:
-        self.size = size
-        self._keys: OrderedDict[str, PublicKey] = OrderedDict()
-
-    def get(self, key_id: str) -> PublicKey | None:
-        key = self._keys.get(key_id)
-        if key is not None:
-            self._keys.move_to_end(key_id)
-        return key
-
-    def put(self, key_id: str, key: PublicKey) -> None:
-        self._keys[key_id] = key
-        self._keys.move_to_end(key_id)
-        if len(self._keys) > self.size:
-            self._keys.popitem(last=False)
+        super().__init__(size)
 
 
 # One cache per node, since it mirrors the keys in that node's database (a process may run

@@ -38,38 +38,90 @@ class StatusFacts:
     has_filters: bool = False
 
 
-def _sql(in_ids: str, viewer: int | None) -> str:
-    parts = [
-        f"SELECT 'mention' AS kind, status_id AS sid, account_id AS ref, NULL AS name, NULL AS display"
-        f" FROM {table(Mention)} WHERE status_id IN ({in_ids})",
-        f"SELECT 'tag', l.status_id, t.id, t.name, t.display_name FROM {table(StatusTag)} l"
-        f" JOIN {table(Tag)} t ON t.id = l.tag_id WHERE l.status_id IN ({in_ids})",
-        f"SELECT 'media', status_id, NULL, NULL, NULL FROM {table(MediaAttachment)} WHERE status_id IN ({in_ids})",
-        f"SELECT 'poll', status_id, NULL, NULL, NULL FROM {table(Poll)} WHERE status_id IN ({in_ids})",
-    ]
+def _select(kind: str, sid: str, ref: str, name: str, display: str, rest: str) -> str:
+    # Every branch names its columns: whichever comes first names the result's.
+    return f"SELECT '{kind}' AS kind, {sid} AS sid, {ref} AS ref, {name} AS name, {display} AS display {rest}"
+
+
+def _sql(in_ids: str, viewer: int | None, content: bool) -> str:
+    parts = []
+    if content:
+        parts += [
+            _select(
+                "mention",
+                "status_id",
+                "account_id",
+                "NULL",
+                "NULL",
+                f"FROM {table(Mention)} WHERE status_id IN ({in_ids})",
+            ),
+            _select(
+                "tag",
+                "l.status_id",
+                "t.id",
+                "t.name",
+                "t.display_name",
+                f"FROM {table(StatusTag)} l JOIN {table(Tag)} t ON t.id = l.tag_id WHERE l.status_id IN ({in_ids})",
+            ),
+            _select(
+                "media",
+                "status_id",
+                "NULL",
+                "NULL",
+                "NULL",
+                f"FROM {table(MediaAttachment)} WHERE status_id IN ({in_ids})",
+            ),
+            _select("poll", "status_id", "NULL", "NULL", "NULL", f"FROM {table(Poll)} WHERE status_id IN ({in_ids})"),
+        ]
     if viewer is not None:
         parts += [
             *(
-                f"SELECT '{mark}', status_id, NULL, NULL, NULL FROM {table(model)}"
-                f" WHERE account_id = {viewer} AND status_id IN ({in_ids})"
+                _select(
+                    mark,
+                    "status_id",
+                    "NULL",
+                    "NULL",
+                    "NULL",
+                    f"FROM {table(model)} WHERE account_id = {viewer} AND status_id IN ({in_ids})",
+                )
                 for mark, model in (("favourited", Favourite), ("bookmarked", Bookmark), ("pinned", Pin))
             ),
-            f"SELECT 'reblogged', reblog_id, NULL, NULL, NULL FROM {table(Status)}"
-            f" WHERE account_id = {viewer} AND reblog_id IN ({in_ids})",
-            f"SELECT 'muted', NULL, NULL, conversation_uri, NULL FROM {table(ConversationMute)}"
-            f" WHERE account_id = {viewer}",
+            _select(
+                "reblogged",
+                "reblog_id",
+                "NULL",
+                "NULL",
+                "NULL",
+                f"FROM {table(Status)} WHERE account_id = {viewer} AND reblog_id IN ({in_ids})",
+            ),
+            _select(
+                "muted",
+                "NULL",
+                "NULL",
+                "conversation_uri",
+                "NULL",
+                f"FROM {table(ConversationMute)} WHERE account_id = {viewer}",
+            ),
             # One row at most: whether the viewer has any filter at all (most have none).
-            f"SELECT 'filters', NULL, NULL, NULL, NULL FROM {table(Filter)} WHERE id IN"
-            f" (SELECT id FROM {table(Filter)} WHERE account_id = {viewer} LIMIT 1)",
+            _select(
+                "filters",
+                "NULL",
+                "NULL",
+                "NULL",
+                "NULL",
+                f"FROM {table(Filter)} WHERE id IN"
+                f" (SELECT id FROM {table(Filter)} WHERE account_id = {viewer} LIMIT 1)",
+            ),
         ]
     return " UNION ALL ".join(parts)
 
 
-async def status_facts(status_ids: Sequence[int], viewer_id: int | None) -> StatusFacts:
+async def status_facts(status_ids: Sequence[int], viewer_id: int | None, content: bool = True) -> StatusFacts:
+    """`content=False`: only the viewer's part (marks, muted conversations, filters), for cached entities."""
     facts = StatusFacts()
-    if not status_ids:
+    if not status_ids or (not content and viewer_id is None):
         return facts
-    for row in await rows(_sql(ids_sql(status_ids), None if viewer_id is None else int(viewer_id))):
+    for row in await rows(_sql(ids_sql(status_ids), None if viewer_id is None else int(viewer_id), content)):
         kind = row["kind"]
         if kind == "mention":
             facts.mentions.append((int(row["sid"]), int(row["ref"])))

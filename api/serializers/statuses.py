@@ -49,6 +49,24 @@ async def accounts_by_id(ids: Iterable[int]) -> list[Account]:
     return await instances(Account, f"SELECT * FROM {table(Account)} WHERE id IN ({ids_sql(wanted)})") if wanted else []
 
 
+def add_viewer_state(
+    entity: dict[str, Any],
+    status_id: int,
+    author_id: int,
+    conversation: str,
+    viewer_id: int,
+    marks: dict[str, set[int]],
+    muted: set[str],
+) -> None:
+    """The fields only a logged-in viewer gets: what they did to the status; `pinned` on their own."""
+    entity["favourited"] = status_id in marks["favourited"]
+    entity["reblogged"] = status_id in marks["reblogged"]
+    entity["bookmarked"] = status_id in marks["bookmarked"]
+    entity["muted"] = conversation in muted
+    if author_id == viewer_id:
+        entity["pinned"] = status_id in marks["pinned"]
+
+
 class StatusSerializer:
     """Loads everything a page of statuses needs in a few queries, then builds the entities."""
 
@@ -129,12 +147,9 @@ class StatusSerializer:
                 "filtered": filtered.get(status.id, []),
             }
             if self.viewer is not None:
-                entity["favourited"] = status.id in mine["favourited"]
-                entity["reblogged"] = status.id in mine["reblogged"]
-                entity["bookmarked"] = status.id in mine["bookmarked"]
-                entity["muted"] = conversation_key(status) in muted
-                if status.account_id == self.viewer.id:
-                    entity["pinned"] = status.id in mine["pinned"]
+                add_viewer_state(
+                    entity, status.id, status.account_id, conversation_key(status), self.viewer.id, mine, muted
+                )
             return entity
 
         result = []
