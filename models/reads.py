@@ -3,7 +3,7 @@
 A Tortoise query builds its SQL anew through pypika on every call (a few hundred µs per query),
 which made the query-building alone a third of a home timeline page. The pages every client
 polls (timelines, the token look-up behind every request) read through here instead: plain SQL
-with `?` placeholders (rewritten to `$1…` once per text for PostgreSQL), and each row turned
+with `?` placeholders (rewritten to `$1…` once per text for PostgreSQL, models.db.placeholders), and each row turned
 into a model instance by Tortoise's own `_init_from_db`, so callers get the same objects and
 field conversions as from a queryset. Instances read here are for reading: saving one works
 as for any instance loaded by Tortoise.
@@ -20,28 +20,15 @@ from typing import Any, TypeVar
 
 from tortoise.models import Model
 
-from models.db import database
+from models.db import database, placeholders
 
 M = TypeVar("M", bound=Model)
-
-
-def is_postgres() -> bool:
-    return database().capabilities.dialect == "postgres"
-
-
-@functools.lru_cache(maxsize=512)
-def _numbered(sql: str) -> str:
-    """`?` placeholders as PostgreSQL's `$1, $2…` (our SQL texts hold no literal question marks)."""
-    parts = sql.split("?")
-    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
 
 
 async def rows(sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """The rows of one SELECT as dicts; `sql` uses `?` placeholders on both backends."""
     db = database()
-    if db.capabilities.dialect == "postgres":
-        sql = _numbered(sql)
-    return await db.execute_query_dict(sql, list(params))
+    return await db.execute_query_dict(placeholders(sql, db.capabilities.dialect), list(params))
 
 
 async def instances(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
