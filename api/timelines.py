@@ -26,7 +26,7 @@ from api.serializers.statuses import StatusSerializer
 from core.feeds import list_statuses
 from models.accounts import Account
 from models.interactions import Bookmark, Favourite, HomeFeedEntry
-from models.reads import instances, table
+from models.reads import ids_sql, instances, table
 from models.relationships import Block, Mute
 from models.statuses import MediaAttachment, Status, StatusTag
 
@@ -58,11 +58,18 @@ def unhidden(body: list[dict], context: str) -> list[dict]:
 async def status_page(
     request: Request, query: QuerySet, page: Page, me: Account | None, context: str = "public"
 ) -> JSONResponse:
-    """A page of a Status query, paged by status id, with the Link header timelines always carry when non-empty."""
-    statuses = ordered(list(await apply(query, page)), page)
+    """A page of a Status query, paged by status id, with the Link header timelines always carry when non-empty.
+
+    The page's ids come from the query; their entities, where unchanged, from the rendered ones
+    kept (api/serializers/status_cache.py); a viewer with filters gets the full rendering.
+    """
+    ids = ordered(list(await apply(query, page).values_list("id", flat=True)), page)
     base = request.app.state.node.settings.base_url
-    body = unhidden(await StatusSerializer(base, me).many(statuses), context)
-    return paged_response(request, body, [s.id for s in statuses])
+    body = await cached_page(request.app.state.rendered_statuses, base, me, ids_sql(ids)) if ids else []
+    if body is None:
+        statuses = await statuses_in_order(ids)
+        body = unhidden(await StatusSerializer(base, me).many(statuses), context)
+    return paged_response(request, body, ids)
 
 
 @scoped("read:statuses")

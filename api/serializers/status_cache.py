@@ -73,10 +73,11 @@ def keys_sql(statuses_sql: str) -> str:
 
 
 async def cached_page(
-    cache: RenderedStatuses, base: str, viewer: Account, statuses_sql: str, params: Sequence[Any]
+    cache: RenderedStatuses, base: str, viewer: Account | None, statuses_sql: str, params: Sequence[Any] = ()
 ) -> list[dict[str, Any]] | None:
-    """The entities of the statuses `statuses_sql` selects, newest first, as `viewer` sees them.
+    """The entities of the statuses `statuses_sql` selects, newest first, as `viewer` (None: anyone) sees them.
 
+    `statuses_sql` is a subquery of status ids, or a list of them (models.reads.ids_sql).
     None when the viewer has filters: the caller renders the page in full then.
     """
     keyed = sorted(await rows(keys_sql(statuses_sql), params), key=lambda row: row["id"], reverse=True)
@@ -92,7 +93,7 @@ async def cached_page(
 
     entries = [found[row["id"]] for row in keyed if found.get(row["id"]) is not None]
     marked = [entry.own[0] for entry in entries] + [entry.boosted[0] for entry in entries if entry.boosted]
-    facts = await status_facts(marked, viewer.id, content=False)
+    facts = await status_facts(marked, viewer.id if viewer is not None else None, content=False)
     if facts.has_filters:
         return None
     with_poll = [
@@ -107,7 +108,8 @@ async def cached_page(
         entity = dict(entity)
         if entity["poll"] is not None:
             entity["poll"] = polls.get(own[0], entity["poll"])
-        add_viewer_state(entity, own[0], own[1], own[2], viewer.id, facts.marks, facts.muted)
+        if viewer is not None:
+            add_viewer_state(entity, own[0], own[1], own[2], viewer.id, facts.marks, facts.muted)
         return entity
 
     page = []
