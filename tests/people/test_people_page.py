@@ -62,13 +62,23 @@ def search(driver, **fields: str) -> None:
 
 def submit_and_wait(driver, button) -> None:
     """Click and wait for the next page: without JavaScript every search is a page load."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.wait import WebDriverWait
 
     old_page = driver.find_element(By.TAG_NAME, "html")
+
+    def old_page_gone(_driver) -> bool:
+        try:
+            old_page.is_enabled()
+        except WebDriverException:
+            # Stale, or (Chromium, mid-navigation) "Node with given id does not belong to the document".
+            return True
+        return False
+
     button.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old_page))
+    WebDriverWait(driver, 15).until(old_page_gone)
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def cards(driver) -> list[dict[str, str]]:
