@@ -17,7 +17,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -257,3 +259,37 @@ def run_wrk(url: str, headers: dict[str, str], connections: int, seconds: int, l
     if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
         figures["non_2xx"] = int(match.group(1))
     return figures
+
+
+@contextmanager
+def fresh_postgres(server: str) -> Iterator[str]:
+    """A new database on the PostgreSQL server `server` for the run, dropped afterwards."""
+    import asyncpg
+
+    server = server.rstrip("/")
+    name = f"flurfunk_bench_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        connection = await asyncpg.connect(f"{server}/postgres")
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f"CREATE DATABASE {name}"))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        asyncio.run(admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+def start_processes(node, web: int, workers: int) -> list[subprocess.Popen]:
+    """`serve --workers WEB --no-worker` plus WORKERS `worker` processes for `node` (a tests.nodes.NodeProcess)."""
+    log = open(node.data_dir / "server.log", "ab")
+    serve = [PYTHON, "server.py", "serve", "--port", str(node.port), "--log-level", "warning", "--no-worker"]
+    processes = [subprocess.Popen([*serve, "--workers", str(web)], cwd=ROOT, env=node.env(), stdout=log, stderr=log)]
+    wait_listening(node.port, processes[0])
+    for _ in range(workers):
+        command = [PYTHON, "server.py", "worker"]
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=node.env(), stdout=log, stderr=log))
+    return processes

@@ -39,8 +39,7 @@ from starlette.routing import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import free_port, header, progress, rss_mb, stop  # noqa: E402
-from bench.inbox_ingest import fresh_postgres, start_processes  # noqa: E402
+from bench.common import free_port, fresh_postgres, header, progress, rss_mb, start_processes, stop  # noqa: E402
 from federation.errors import SignatureError  # noqa: E402
 from federation.signatures import check_request, sign, verify_signature  # noqa: E402
 from tests.nodes import NodeProcess  # noqa: E402

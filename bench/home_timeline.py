@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.bulk_insert import open_sink, row_template  # noqa: E402
 from bench.common import (  # noqa: E402
     free_port,
+    fresh_postgres,
     header,
     percentile,
     process_tree,
@@ -37,10 +38,10 @@ from bench.common import (  # noqa: E402
     run_load,
     run_wrk,
     start_baseline,
+    start_processes,
     stop,
     wrk_available,
 )
-from bench.inbox_ingest import fresh_postgres, start_processes  # noqa: E402
 from tests.nodes import NodeProcess  # noqa: E402
 
 CHUNK = 50_000

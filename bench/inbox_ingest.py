@@ -22,11 +22,9 @@ import argparse
 import asyncio
 import json
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -35,17 +33,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    PYTHON,
-    ROOT,
     free_port,
+    fresh_postgres,
     header,
     progress,
     request_bytes,
     rss_mb,
     run_load,
     start_baseline,
+    start_processes,
     stop,
-    wait_listening,
 )
 from federation.keys import generate_key_pair  # noqa: E402
 from federation.signatures import sign  # noqa: E402
@@ -158,40 +155,6 @@ class Counter:
         if self.pg is not None:
             self.loop.run_until_complete(self.pg.close())
         self.loop.close()
-
-
-@contextmanager
-def fresh_postgres(server: str) -> Iterator[str]:
-    """A new database on the PostgreSQL server `server` for the run, dropped afterwards."""
-    import asyncpg
-
-    server = server.rstrip("/")
-    name = f"flurfunk_bench_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(f"{server}/postgres")
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f"CREATE DATABASE {name}"))
-    try:
-        yield f"{server}/{name}"
-    finally:
-        asyncio.run(admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-
-
-def start_processes(node: NodeProcess, web: int, workers: int) -> list[subprocess.Popen]:
-    """`serve --workers WEB --no-worker` plus WORKERS `worker` processes, web listening."""
-    log = open(node.data_dir / "server.log", "ab")
-    serve = [PYTHON, "server.py", "serve", "--port", str(node.port), "--log-level", "warning", "--no-worker"]
-    processes = [subprocess.Popen([*serve, "--workers", str(web)], cwd=ROOT, env=node.env(), stdout=log, stderr=log)]
-    wait_listening(node.port, processes[0])
-    for _ in range(workers):
-        command = [PYTHON, "server.py", "worker"]
-        processes.append(subprocess.Popen(command, cwd=ROOT, env=node.env(), stdout=log, stderr=log))
-    return processes
 
 
 def run(activities: int, actor_count: int, concurrency: int, db: str = "", web: int = 1, workers: int = 0) -> dict:
