@@ -53,9 +53,11 @@ test: $(STAMP) $(PEER_STAMP) $(OIDC_STAMP)
 		FEDI_TEST_DB=$$FEDI_TEST_POSTGRES $(BIN)/python -m pytest -q -n 2; \
 	fi
 
-# Every benchmark in README "Benchmarks", each against its baseline in the same run (about 8 minutes
+# Every benchmark in README "Benchmarks", each against its baseline in the same run (about 4 minutes
 # on 2 cores). Home timeline reads use wrk when installed (apt-get install -y wrk), else a Python client.
-# BENCH_ARGS="--db postgres://..." runs the people search on PostgreSQL.
+# BENCH_POSTGRES=postgres://user:pw@host:port also runs the hot paths on a fresh PostgreSQL database
+# with 2 web processes and 2 workers (about 3 minutes more); BENCH_ARGS="--db postgres://..."
+# runs the people search on PostgreSQL.
 bench: $(STAMP)
 	$(BIN)/python bench/inbox_ingest.py
 	$(BIN)/python bench/home_timeline.py
@@ -63,6 +65,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/directory_search.py $(BENCH_ARGS)
 	$(BIN)/python bench/federation_latency.py
+	@if [ -n "$${BENCH_POSTGRES:-}" ]; then \
+		for script in inbox_ingest home_timeline fan_out; do \
+			$(BIN)/python bench/$$script.py --db "$$BENCH_POSTGRES" --web 2 --workers 2 || exit 1; \
+		done; \
+	fi
 
 clean:
 	rm -rf $(VENV) data .pytest_cache $(PEER_DIR)/node_modules $(OIDC_DIR)/node_modules

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -194,6 +195,8 @@ def run(activities: int, actor_count: int, concurrency: int, db: str = "", web: 
             with node.client(token) as client:
                 page = client.get("/api/v1/timelines/home", params={"limit": 40}).json()
             figures["rss_after_mb"] = sum(rss_mb(p.pid) for p in processes)
+            if seen < activities:
+                _explain_shortfall(counter, node.data_dir / "server.log")
         finally:
             for process in processes:
                 stop(process)
@@ -228,6 +231,17 @@ def run(activities: int, actor_count: int, concurrency: int, db: str = "", web: 
     if separate and not db:
         figures["setup"] = f"SQLite, {web} web + {workers} worker processes"
     return figures
+
+
+def _explain_shortfall(counter: Counter, log: Path) -> None:
+    """Why posts did not become visible: the inbox rows' states and errors, and the node's log kept."""
+    retried = counter.value("SELECT count(*) FROM inbox_items WHERE last_error <> ''")
+    leased = counter.value("SELECT count(*) FROM inbox_items WHERE state = 'pending' AND claimed_until IS NOT NULL")
+    error = counter.value("SELECT min(last_error) FROM inbox_items WHERE last_error <> ''")
+    kept = Path.cwd() / "bench-inbox-server.log"
+    shutil.copy(log, kept)
+    print(f"  {retried} inbox items failed at least once (first error: {error!r}); {leased} still leased", flush=True)
+    print(f"  the node's log is kept in {kept}", flush=True)
 
 
 @contextmanager
