@@ -63,7 +63,9 @@ async def index(request: Request) -> JSONResponse:
     notifications = ordered(list(await apply(filtered(request, visible_notifications(me)), page)), page)
     body = [
         entity
-        for entity in await notification_entities(notifications, _base(request), me)
+        for entity in await notification_entities(
+            notifications, _base(request), me, request.app.state.rendered_statuses
+        )
         if not (entity.get("status") and hidden_in(entity["status"], "notifications"))
     ]
     # Unlike the favourites list, Mastodon offers `next` on every non-empty notifications page.

@@ -8,6 +8,7 @@ from typing import Any
 from api.serializers.accounts import account_entity
 from api.serializers.common import iso_ms
 from api.serializers.reports import reports_of_notifications
+from api.serializers.status_cache import RenderedStatuses, status_entities
 from api.serializers.statuses import StatusSerializer
 from models.accounts import Account
 from models.interactions import Notification
@@ -18,14 +19,19 @@ WITH_STATUS = {"mention", "status", "reblog", "favourite", "poll", "update"}
 
 
 async def notification_entities(
-    notifications: Sequence[Notification], base: str, viewer: Account
+    notifications: Sequence[Notification], base: str, viewer: Account, cache: RenderedStatuses | None = None
 ) -> list[dict[str, Any]]:
+    """`cache`: the app's rendered statuses, reused where unchanged (api/serializers/status_cache.py)."""
     if not notifications:
         return []
     accounts = {a.id: a for a in await Account.filter(id__in={n.from_account_id for n in notifications})}
     status_ids = {n.status_id for n in notifications if n.status_id}
-    statuses = list(await Status.filter(id__in=status_ids)) if status_ids else []
-    entities = dict(zip((s.id for s in statuses), await StatusSerializer(base, viewer).many(statuses), strict=True))
+    if cache is not None:
+        entities = await status_entities(cache, base, viewer, status_ids)
+    else:
+        statuses = list(await Status.filter(id__in=status_ids)) if status_ids else []
+        rendered = await StatusSerializer(base, viewer).many(statuses)
+        entities = dict(zip((s.id for s in statuses), rendered, strict=True))
     reports = await reports_of_notifications((n.id for n in notifications if n.type == "admin.report"), base)
 
     result = []

@@ -17,7 +17,7 @@ renamed; such a mention shows the old name until its status changes or leaves th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from api.serializers.status_facts import status_facts
 from api.serializers.statuses import StatusSerializer, add_viewer_state, statuses_by_id
 from core.lru import LRU
 from models.accounts import Account
-from models.reads import rows, table
+from models.reads import ids_sql, rows, table
 from models.statuses import Status, conversation_key
 
 # About 5 KB each in memory: 2,048 entities (some 10 MB) hold the newest posts of a busy node.
@@ -119,6 +119,18 @@ async def cached_page(
             entity["reblog"] = personal(entity["reblog"], entry.boosted)
         page.append(entity)
     return page
+
+
+async def status_entities(
+    cache: RenderedStatuses, base: str, viewer: Account | None, status_ids: Collection[int]
+) -> dict[int, dict[str, Any]]:
+    """The entities of these statuses by id, reused where unchanged (missing statuses left out)."""
+    if not status_ids:
+        return {}
+    entities = await cached_page(cache, base, viewer, ids_sql(status_ids))
+    if entities is None:  # the viewer has filters
+        entities = await StatusSerializer(base, viewer).many(await statuses_by_id(status_ids))
+    return {int(entity["id"]): entity for entity in entities}
 
 
 async def _render(base: str, status_ids: list[int], keys: dict[int, tuple[Any, ...]]) -> list[Rendered]:

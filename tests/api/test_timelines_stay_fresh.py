@@ -146,3 +146,28 @@ async def test_public_tag_and_list_timelines_match_a_fresh_rendering_too(local_n
         assert (await as_bob.post(f"/api/v1/statuses/{tagged['id']}/favourite")).status_code == 200
         page = (await as_alice.get("/api/v1/timelines/tag/release")).json()
         assert page[0]["favourites_count"] == 2
+
+
+async def test_notifications_carry_statuses_as_fresh_as_a_new_rendering(local_node):
+    alice, alice_token = await local_node.user("alice")
+    bob, bob_token = await local_node.user("bob")
+    async with local_node.client(alice_token) as as_alice, local_node.client(bob_token) as as_bob:
+        own = await post(as_alice, status="Quarterly numbers are in")
+        assert (await as_bob.post(f"/api/v1/statuses/{own['id']}/favourite")).status_code == 200
+        await post(as_bob, status="@alice thanks for the numbers")
+
+        async def fresh_notifications() -> list[dict]:
+            response = await as_alice.get("/api/v1/notifications")
+            assert response.status_code == 200
+            for notification in response.json():
+                check("Notification", notification)
+                status = notification["status"]
+                assert status == (await as_alice.get(f"/api/v1/statuses/{status['id']}")).json()
+            return response.json()
+
+        assert {n["type"] for n in await fresh_notifications()} == {"favourite", "mention"}
+        assert (await as_alice.post(f"/api/v1/statuses/{own['id']}/bookmark")).status_code == 200
+        edited = await as_alice.put(f"/api/v1/statuses/{own['id']}", json={"status": "Quarterly numbers, revised"})
+        assert edited.status_code == 200
+        (favourite,) = [n for n in await fresh_notifications() if n["type"] == "favourite"]
+        assert favourite["status"]["bookmarked"] and "revised" in favourite["status"]["content"]
