@@ -26,7 +26,7 @@ from federation.policy import host_of
 from federation.polls import store_question_poll
 from models.accounts import Account
 from models.base import utcnow
-from models.ids import new_id
+from models.ids import id_published
 from models.statuses import MediaAttachment, Mention, Status, StatusTag, Tag
 from node import Node
 
@@ -67,7 +67,7 @@ async def store_note(node: Node, document: dict[str, Any], author: Account, dept
                 parent = None  # the thread stays incomplete; the reply is still shown
     published = parse_datetime(document.get("published")) or utcnow()
     status = Status(
-        id=new_id(min(published, utcnow())),
+        id=id_published(published, utcnow()),
         uri=uri,
         url=id_of(document.get("url")) or uri,
         account=author,

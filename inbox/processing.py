@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.counters import HeldBumps, held_bumps
@@ -73,6 +75,8 @@ class Outcome:
 
     state: str
     error: str = ""
+    # Due again at once rather than after the backoff: the cause is gone with the attempt.
+    at_once: bool = False
 
 
 @dataclass
@@ -208,6 +212,14 @@ async def _apply_alone(job: InboxItem, received: Received) -> Outcome:
     return Outcome(DONE)
 
 
+_ID_TAKEN = re.compile(r'"\w+_pkey"|UNIQUE constraint failed: \w+\.id\b')
+
+
+def _is_id_collision(exc: IntegrityError) -> bool:
+    """A primary key already taken, as PostgreSQL ("…_pkey") or SQLite ("UNIQUE constraint failed: t.id") says."""
+    return bool(_ID_TAKEN.search(str(exc)))
+
+
 def _failed(job: InboxItem, exc: Exception) -> Outcome:
     if isinstance(exc, Ignored):
         log.info("inbox item %s ignored: %s", job.id, exc)
@@ -216,6 +228,10 @@ def _failed(job: InboxItem, exc: Exception) -> Outcome:
         return Outcome(FAILED, str(exc))
     if isinstance(exc, FetchError):
         return Outcome(PENDING, str(exc))
+    if isinstance(exc, IntegrityError) and _is_id_collision(exc):
+        # Two processes made the same time-ordered id (models/ids.py); the next attempt makes a new one.
+        log.info("inbox item %s met an id already taken; trying it again at once", job.id)
+        return Outcome(PENDING, f"IntegrityError: {exc}", at_once=True)
     # A bug must not stop the worker; the row keeps the error.
     log.error("inbox item %s failed", job.id, exc_info=exc)
     return Outcome(PENDING, f"{type(exc).__name__}: {exc}")
@@ -248,7 +264,7 @@ async def _finish_one(job: InboxItem, outcome: Outcome, now: Any) -> None:
             last_error=outcome.error[:1000],
             claimed_until=None,
             state=PENDING,
-            next_attempt_at=now + timedelta(seconds=30 * 2**attempts),
+            next_attempt_at=now if outcome.at_once else now + timedelta(seconds=30 * 2**attempts),
         )
         return
     state = FAILED if outcome.state == PENDING else outcome.state

@@ -14,6 +14,7 @@ import pytest
 from core import events
 from core.follows import create_follow
 from core.registration import create_local_account
+from federation import notes
 from federation.actors import fetch_actor
 from inbox import processing
 from inbox.processing import process_due
@@ -129,3 +130,30 @@ async def test_items_are_applied_in_the_order_they_arrived_around_one_that_fetch
     assert sorted(await Status.all().values_list("uri", flat=True)) == [before["object"]["id"], after["object"]["id"]]
     assert await HomeFeedEntry.filter(account_id=alice_id).count() == 2
     assert set(await InboxItem.all().values_list("state", "last_error")) == {(DONE, "")}
+
+
+async def test_a_post_that_meets_an_id_already_taken_is_tried_again_at_once(local, fediverse, monkeypatch):
+    bob = fediverse.actor("https://mastodon.example/users/bob")
+    alice_id = await _alice_following(local, bob)
+    first, second = note_create(bob, 1), note_create(bob, 2)
+    assert (await local.deliver(bob, first)).status_code == 202
+    await _process_all(local)
+    taken = (await Status.get(uri=first["object"]["id"])).id
+
+    # Another process made the same time-ordered id a moment ago: the first try of the second post meets it.
+    real_id_published = notes.id_published
+    tries = []
+
+    def colliding(published, now):
+        tries.append(published)
+        return taken if len(tries) == 1 else real_id_published(published, now)
+
+    monkeypatch.setattr(notes, "id_published", colliding)
+    assert (await local.deliver(bob, second)).status_code == 202
+    await _process_all(local)
+
+    assert len(tries) == 2
+    item = await InboxItem.get(activity_id=second["id"])
+    assert (item.state, item.attempts) == (DONE, 2)
+    assert await Status.filter(uri=second["object"]["id"]).count() == 1
+    assert await HomeFeedEntry.filter(account_id=alice_id).count() == 2
