@@ -99,8 +99,13 @@ async def _deliveries(node: Node, stop: asyncio.Event, concurrency: int) -> None
         except Exception:
             log.exception("claiming deliveries failed")
             jobs = []
-        for job, ready in jobs:
-            running.add(asyncio.create_task(_deliver(sender, job, ready)))
+        try:
+            signed = await sender.sign_all(jobs)
+        except Exception:  # the leases run out and the deliveries are tried again
+            log.exception("signing deliveries failed")
+            jobs, signed = [], []
+        for (job, ready), headers in zip(jobs, signed, strict=True):
+            running.add(asyncio.create_task(_deliver(sender, job, ready, headers)))
         if jobs and len(running) < concurrency:
             continue  # more may be due
         waiters = {asyncio.ensure_future(node.delivery_ready.wait()), asyncio.ensure_future(stop.wait())}
@@ -113,8 +118,8 @@ async def _deliveries(node: Node, stop: asyncio.Event, concurrency: int) -> None
     await sender.close()
 
 
-async def _deliver(sender: Sender, job: Delivery, ready: Ready) -> None:
+async def _deliver(sender: Sender, job: Delivery, ready: Ready, headers: dict[str, str]) -> None:
     try:
-        await sender.attempt(job, ready)
+        await sender.attempt(job, ready, headers)
     except Exception:  # the lease runs out and the delivery is tried again
         log.exception("delivery %s failed", job.id)
