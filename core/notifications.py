@@ -6,7 +6,7 @@ from core.events import publish
 from core.relations import ignoring
 from models.accounts import Account
 from models.interactions import Notification
-from models.statuses import Status
+from models.statuses import ConversationMute, Status, conversation_key
 
 
 async def notify(recipient: Account, from_account: Account, kind: str, status: Status | None = None) -> None:
@@ -14,6 +14,10 @@ async def notify(recipient: Account, from_account: Account, kind: str, status: S
         return
     if await ignoring([recipient.id], [from_account.id]):
         return
+    if status is not None and await ConversationMute.exists(
+        account_id=recipient.id, conversation_uri=conversation_key(status)
+    ):
+        return  # "mute conversation": no notifications from that thread (as Mastodon's NotifyService)
     if kind in ("favourite", "reblog", "follow", "follow_request") and await Notification.exists(
         account_id=recipient.id, from_account_id=from_account.id, type=kind, status_id=status.id if status else None
     ):

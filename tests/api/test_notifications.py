@@ -147,3 +147,24 @@ async def test_notification_scopes(local_node):
     assert not_writable.status_code == 403 and not_readable.status_code == 403
     check("Error", not_writable.json())
     assert writable.status_code == 200
+
+
+async def test_a_muted_conversation_notifies_nobody_until_unmuted(local_node):
+    alice, alice_token = await local_node.user("alice")
+    bob, bob_token = await local_node.user("bob")
+    async with local_node.client(alice_token) as as_alice, local_node.client(bob_token) as as_bob:
+        root = (await as_alice.post("/api/v1/statuses", json={"status": "Who takes the minutes?"})).json()
+        other = (await as_alice.post("/api/v1/statuses", json={"status": "Lunch at noon"})).json()
+        assert (await as_alice.post(f"/api/v1/statuses/{root['id']}/mute")).status_code == 200
+
+        reply = await as_bob.post("/api/v1/statuses", json={"status": "@alice I will", "in_reply_to_id": root["id"]})
+        assert reply.status_code == 200
+        assert (await as_bob.post(f"/api/v1/statuses/{root['id']}/favourite")).status_code == 200
+        assert (await as_bob.post(f"/api/v1/statuses/{other['id']}/favourite")).status_code == 200
+        shown = (await as_alice.get("/api/v1/notifications")).json()
+        assert [(n["type"], n["status"]["id"]) for n in shown] == [("favourite", other["id"])]
+
+        assert (await as_alice.post(f"/api/v1/statuses/{root['id']}/unmute")).status_code == 200
+        assert (await as_bob.post(f"/api/v1/statuses/{root['id']}/reblog")).status_code == 200
+        shown = (await as_alice.get("/api/v1/notifications")).json()
+        assert [(n["type"], n["status"]["id"]) for n in shown][0] == ("reblog", root["id"])
