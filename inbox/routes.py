@@ -35,6 +35,10 @@ async def receive(request: Request) -> Response:
     body = await request.body()
     if len(body) > MAX_BODY:
         return _error(413, "Activity too large")
+    if not request.headers.get("signature"):
+        # Before anything is read from the body: an unsigned request is refused as such (Mastodon's
+        # "Request not signed"), whatever it holds.
+        return _error(401, "Request not signed")
     try:
         activity = json.loads(body)
     except ValueError:

@@ -78,6 +78,14 @@ async def test_a_personal_inbox_refuses_forgeries_too(local, fediverse):
     assert await InboxItem.all().count() == 0
 
 
+async def test_an_unsigned_post_is_refused_as_unsigned_whatever_its_body(local, fediverse):
+    async with local.client() as client:
+        for body in (b'{"type": "Create", "actor": ', b"not json at all", b"[]"):
+            response = await client.post("/inbox", content=body, headers={"Content-Type": "application/activity+json"})
+            assert (response.status_code, response.json()) == (401, {"error": "Request not signed"})
+    assert await InboxItem.all().count() == 0
+
+
 async def test_malformed_json_is_a_bad_request(local, fediverse):
     remote = fediverse.actor("https://mastodon.example/users/bob")
     body = b'{"type": "Create", "actor": '
