@@ -36,7 +36,7 @@ from starlette.staticfiles import StaticFiles
 import oauth.routes
 from api.app import exception_handlers as api_exception_handlers
 from api.app import middleware as api_middleware
-from api.app import routes as api_routes
+from api.app import mounted as api_routes
 from api.serializers.status_cache import RenderedStatuses
 from api.streaming import routes as streaming_routes
 from api.streaming_hub import StreamHub
@@ -102,7 +102,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         *outbox_routes,
         *oauth.routes.routes,
         *streaming_routes,
-        *api_routes,
+        api_routes(),
         *directory_routes,
         *people_pages.routes,
         Route("/@{username}", pages.profile_by_handle, methods=["GET"]),
