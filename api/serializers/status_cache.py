@@ -84,6 +84,11 @@ async def cached_page(
     if not keyed:
         return []
     keys = {row["id"]: (row["v"], row["av"], row["rid"], row["ov"], row["oav"]) for row in keyed}
+    # The viewer's part first: a viewer with filters gets the full rendering, so nothing is rendered twice.
+    marked = [*keys, *(row["rid"] for row in keyed if row["rid"] is not None)]
+    facts = await status_facts(marked, viewer.id if viewer is not None else None, content=False)
+    if facts.has_filters:
+        return None
     found = {status_id: cache.get(status_id, key) for status_id, key in keys.items()}
     missing = [status_id for status_id, entry in found.items() if entry is None]
     if missing:
@@ -92,10 +97,6 @@ async def cached_page(
             found[int(entry.entity["id"])] = entry
 
     entries = [found[row["id"]] for row in keyed if found.get(row["id"]) is not None]
-    marked = [entry.own[0] for entry in entries] + [entry.boosted[0] for entry in entries if entry.boosted]
-    facts = await status_facts(marked, viewer.id if viewer is not None else None, content=False)
-    if facts.has_filters:
-        return None
     with_poll = [
         int(entity["id"])
         for entry in entries
