@@ -11,6 +11,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 
 from models import MODEL_MODULES
 from models.migrations.runner import upgrade
+from models.sqlite_reader import close_readers
 
 log = logging.getLogger("flurfunk.migrations")
 
@@ -76,4 +77,5 @@ async def open_database(database_url: str, create_schema: bool = True) -> None:
 
 
 async def close_database() -> None:
+    close_readers()
     await Tortoise.close_connections()

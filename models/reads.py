@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from tortoise.models import Model
 
 from models.db import database, placeholders
+from models.sqlite_reader import read, reader
 
 M = TypeVar("M", bound=Model)
 
@@ -28,6 +29,11 @@ M = TypeVar("M", bound=Model)
 async def rows(sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """The rows of one SELECT as dicts; `sql` uses `?` placeholders on both backends."""
     db = database()
+    connection = reader(db)
+    if connection is not None:
+        found = read(connection, sql, params)
+        if found is not None:
+            return found
     return await db.execute_query_dict(placeholders(sql, db.capabilities.dialect), list(params))
 
 

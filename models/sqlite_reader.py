@@ -1,0 +1,80 @@
+"""Hot reads on SQLite through a second connection, on the event loop's own thread.
+
+Tortoise talks to SQLite through aiosqlite: every query is handed to its one connection's
+thread and the answer handed back. For the small indexed reads behind every request (the
+token, a timeline page's keys, the viewer's marks: 20–80 µs each inside SQLite), the hand-over
+cost more than the query: two thread switches, each waiting for the GIL while the event loop
+is busy with other requests, and a lock that queues the read behind any open transaction of
+the inbox worker on that same connection. In WAL mode a second connection reads the last
+committed state without waiting for, or blocking, the writer, so these reads run here
+directly, synchronously.
+
+Only reads outside a transaction come here (models.reads checks): inside one, a read must see
+the transaction's own writes, which only its connection does. A read this connection cannot
+do (a busy database, an error) goes the usual way instead, so nothing depends on it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from tortoise.backends.sqlite.client import SqliteClient
+
+# Each reader keeps its own page cache; 8 MB (SQLite's default is 2 MB) holds a busy node's
+# newest feed, status and account pages without a read from the OS per request.
+CACHE_KIB = 8192
+
+_readers: dict[tuple[int, int], sqlite3.Connection] = {}
+_lock = threading.Lock()
+
+
+def reader(db: object) -> sqlite3.Connection | None:
+    """This thread's read connection to `db`'s file, or None where reads must go through `db`.
+
+    None for anything but the plain SQLite client: a transaction (whose own writes a second
+    connection would not see), PostgreSQL, and an in-memory database (a second connection
+    would open another, empty one).
+    """
+    if type(db) is not SqliteClient or db.filename in ("", ":memory:") or db._connection is None:
+        return None
+    key = (id(db), threading.get_ident())
+    found = _readers.get(key)
+    if found is None:
+        found = _open(db.filename)
+        with _lock:
+            _readers[key] = found
+    return found
+
+
+def _open(filename: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(filename, isolation_level=None, check_same_thread=True)
+    connection.row_factory = sqlite3.Row
+    connection.execute("PRAGMA query_only = ON")
+    connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    # A reader never waits long: past this it gives up and the read goes through aiosqlite.
+    connection.execute("PRAGMA busy_timeout = 20")
+    return connection
+
+
+def read(connection: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[dict[str, Any]] | None:
+    """The rows as dicts, or None when this connection could not read them (the caller reads them the usual way)."""
+    try:
+        return [dict(row) for row in connection.execute(sql, params).fetchall()]
+    except sqlite3.Error:
+        return None
+
+
+def close_readers() -> None:
+    """Close every read connection (when the database closes)."""
+    with _lock:
+        found = list(_readers.values())
+        _readers.clear()
+    for connection in found:
+        try:
+            connection.close()
+        except sqlite3.ProgrammingError:
+            # Made on another thread; it goes with its thread's end.
+            pass
