@@ -5,8 +5,15 @@ from __future__ import annotations
 from tortoise.expressions import Subquery
 
 from models.accounts import Account
-from models.relationships import Follow
+from models.reads import rows
 from models.statuses import Mention, Status
+
+# Fixed SQL text: asked for every post, and on SQLite read on the event loop's thread
+# (models.reads) instead of queued behind the delivery worker's queries on aiosqlite's.
+_FOLLOWER_INBOXES = (
+    "SELECT a.shared_inbox_url, a.inbox_url FROM follows f JOIN accounts a ON a.id = f.account_id"
+    " WHERE f.target_account_id = ? AND a.domain <> ''"
+)
 
 
 def inbox_of(account: Account) -> str:
@@ -14,12 +21,7 @@ def inbox_of(account: Account) -> str:
 
 
 async def follower_inboxes(account: Account) -> set[str]:
-    rows = (
-        await Follow.filter(target_account_id=account.id)
-        .exclude(account__domain="")
-        .values_list("account__shared_inbox_url", "account__inbox_url")
-    )
-    return {shared or own for shared, own in rows}
+    return {row["shared_inbox_url"] or row["inbox_url"] for row in await rows(_FOLLOWER_INBOXES, [account.id])}
 
 
 async def status_inboxes(status: Status, author: Account) -> set[str]:
@@ -39,4 +41,17 @@ async def status_inboxes(status: Status, author: Account) -> set[str]:
             id__in=Subquery(Status.filter(reblog_id=status.id).values("account_id"))
         ).exclude(domain="")
         inboxes |= {inbox_of(a) for a in boosters}
+    return {i for i in inboxes if i}
+
+
+async def new_status_inboxes(
+    status: Status, author: Account, mentioned: list[Account], parent_author: Account | None
+) -> set[str]:
+    """status_inboxes for a status just made, from what its maker knows: nobody can have
+    boosted it yet, and its mentions and the author it replies to are at hand."""
+    inboxes = {inbox_of(a) for a in mentioned if a.domain}
+    if status.visibility != "direct":
+        inboxes |= await follower_inboxes(author)
+        if parent_author is not None and not parent_author.local:
+            inboxes.add(inbox_of(parent_author))
     return {i for i in inboxes if i}

@@ -19,10 +19,10 @@ from models.accounts import Account
 from models.base import utcnow
 from models.ids import new_id
 from models.polls import Poll
-from models.relationships import Follow
+from models.reads import rows
 from models.statuses import MediaAttachment, Mention, Status, StatusTag, Tag
 from node import Node
-from outbox.addressing import follower_inboxes, inbox_of, status_inboxes
+from outbox.addressing import follower_inboxes, inbox_of, new_status_inboxes, status_inboxes
 from webfinger.resolve import find_account
 
 
@@ -46,9 +46,17 @@ async def _compose(node: Node, text: str):
 
 async def _set_tags(status: Status, names: Sequence[str]) -> None:
     await StatusTag.filter(status_id=status.id).delete()
+    await _add_tags(status, names)
+
+
+async def _add_tags(status: Status, names: Sequence[str]) -> list[Tag]:
+    """Tag `status` with `names` (a status just made has no tags to remove first); returns the tags, once each."""
+    tags: dict[int, Tag] = {}
     for name in names:
         tag, _ = await Tag.get_or_create(name=name.lower(), defaults={"display_name": name})
         await StatusTag.get_or_create(status_id=status.id, tag_id=tag.id)
+        tags.setdefault(tag.id, tag)
+    return list(tags.values())
 
 
 async def create_status(
@@ -87,30 +95,42 @@ async def create_status(
     )
     await status.save()
     await Mention.bulk_create([Mention(status_id=status.id, account_id=a.id) for a in composed.mentions])
-    await _set_tags(status, composed.hashtags)
+    tags = await _add_tags(status, composed.hashtags)
     for item in media:
         await MediaAttachment.filter(id=item.id).update(status_id=status.id)
+    made_poll = None
     if poll is not None:
         expires_at = status.created_at + timedelta(seconds=poll.expires_in)
-        await create_poll(status, poll.options, expires_at, poll.multiple, poll.hide_totals)
+        made_poll = await create_poll(status, poll.options, expires_at, poll.multiple, poll.hide_totals)
     await bump(Account, account.id, "statuses_count", last_status_at=status.created_at)
     if in_reply_to is not None:
         await bump(Status, in_reply_to.id, "replies_count")
-    await fan_out(status, account)
+    await fan_out(status, account, tag_ids=[tag.id for tag in tags])
     await record_direct(status)
     for mentioned in composed.mentions:
         await notify(mentioned, account, "mention", status)
     if visibility in ("public", "unlisted", "private"):
-        for follower_id in await Follow.filter(
-            target_account_id=account.id, notify=True, account__domain=""
-        ).values_list("account_id", flat=True):
-            await notify(await Account.get(id=follower_id), account, "status", status)
-    note = await note_document(node, status)
+        for row in await rows(_NOTIFIED_FOLLOWERS, [account.id, True]):
+            await notify(await Account.get(id=row["account_id"]), account, "status", status)
+    # Everything the Note and its addressing need is at hand: note_document and status_inboxes
+    # would look it all up again (seven queries, a third of a post's cost).
+    hashtags = [tag.display_name or tag.name for tag in tags]
+    attached = sorted(media, key=lambda item: item.id)
+    parent_uri = status.in_reply_to_uri
+    note = documents.note(status, account, composed.mentions, hashtags, attached, parent_uri, base, made_poll)
     activity = documents.activity(
         "Create", status.uri + "/activity", account, note, note["to"], note["cc"], status.created_at
     )
-    await enqueue(node, account, activity, await status_inboxes(status, account))
+    parent_author = await Account.get_or_none(id=in_reply_to.account_id) if in_reply_to is not None else None
+    await enqueue(node, account, activity, await new_status_inboxes(status, account, composed.mentions, parent_author))
     return status
+
+
+# Local followers who asked to be told of every post (Mastodon's "notify" on a follow).
+_NOTIFIED_FOLLOWERS = (
+    "SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id"
+    " WHERE f.target_account_id = ? AND f.notify = ? AND a.domain = ''"
+)
 
 
 async def edit_status(
