@@ -12,6 +12,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,7 +21,7 @@ from api.errors import APIError
 from models.accounts import Account, User
 from models.base import utcnow
 from models.oauth import AccessToken, Application
-from models.reads import columns, instance, rows, table
+from models.reads import column_names, columns, instance_at, table, tuples
 
 # Mastodon's scope hierarchy: a top-level scope covers all its granular children.
 TOP_LEVEL = ("read", "write", "follow", "push", "profile")
@@ -96,14 +97,20 @@ def _token_sql() -> str:
 
 async def caller_for_token(token_value: str) -> Caller:
     """The caller a bearer token stands for; 401 for an unknown, revoked or disabled one."""
-    found = await rows(_token_sql(), [token_value])
+    found = await tuples(_token_sql(), [token_value])
     if not found:
         raise APIError(401, "The access token is invalid")
     row = found[0]
-    token = instance(AccessToken, row, "t_")
-    account = instance(Account, row, "a_") if row["a_id"] is not None else None
-    user = instance(User, row, "u_") if row["u_id"] is not None else None
-    application = instance(Application, row, "p_") if row["p_id"] is not None else None
+    # The four models' columns follow each other in the row, in _token_sql's order; an
+    # outer-joined model whose id column is NULL is absent.
+    token = instance_at(AccessToken, row, 0)
+    start = len(column_names(AccessToken))
+    parts: list[Any] = []
+    for model in (Account, User, Application):
+        names = column_names(model)
+        parts.append(instance_at(model, row, start) if row[start + names.index("id")] is not None else None)
+        start += len(names)
+    account, user, application = parts
     if account is not None and (account.suspended or user is None):
         raise APIError(401, "Your login is currently disabled")
     await _note_use(token)

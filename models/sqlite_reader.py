@@ -67,6 +67,16 @@ def read(connection: sqlite3.Connection, sql: str, params: Sequence[Any]) -> lis
         return None
 
 
+def read_tuples(connection: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]] | None:
+    """As `read`, the rows as plain tuples (no dict per row, for wide or many rows)."""
+    try:
+        cursor = connection.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, params).fetchall()
+    except sqlite3.Error:
+        return None
+
+
 def close_readers() -> None:
     """Close every read connection (when the database closes)."""
     with _lock:
