@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from starlette.requests import Request
+from starlette.responses import Response
 from tortoise.queryset import QuerySet
 
 from api.json_response import JSONResponse
@@ -125,6 +126,12 @@ def link_header(request: Request, cursors: Sequence[int], more: bool = True) -> 
         links.append(f'<{base}?{urlencode(kept + [("max_id", str(cursors[-1]))])}>; rel="next"')
     links.append(f'<{base}?{urlencode(kept + [("min_id", str(cursors[0]))])}>; rel="prev"')
     return ", ".join(links)
+
+
+def paged_json(request: Request, body: bytes, cursors: Sequence[int]) -> Response:
+    """paged_response for a page already encoded (api/serializers/status_cache.cached_page_json)."""
+    link = link_header(request, cursors)
+    return Response(body, media_type="application/json", headers={"Link": link} if link else None)
 
 
 def paged_response(request: Request, body: list, cursors: Sequence[int], more: bool = True) -> JSONResponse:

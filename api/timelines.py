@@ -18,10 +18,10 @@ from tortoise.queryset import QuerySet
 
 from api.auth import current_account, scoped, viewer
 from api.lists import list_or_404
-from api.pagination import Page, apply, ordered, page_params, page_sql, paged_response
+from api.pagination import Page, apply, ordered, page_params, page_sql, paged_json, paged_response
 from api.params import query_flag, query_list
 from api.serializers.filters import hidden_in
-from api.serializers.status_cache import cached_page
+from api.serializers.status_cache import cached_page_json, home_keys_sql, keys_sql
 from api.serializers.statuses import StatusSerializer
 from core.feeds import list_statuses
 from models.accounts import Account
@@ -65,10 +65,13 @@ async def status_page(
     """
     ids = ordered(list(await apply(query, page).values_list("id", flat=True)), page)
     base = request.app.state.node.settings.base_url
-    body = await cached_page(request.app.state.rendered_statuses, base, me, ids_sql(ids)) if ids else []
-    if body is None:
-        statuses = await statuses_in_order(ids)
-        body = unhidden(await StatusSerializer(base, me).many(statuses), context)
+    if not ids:
+        return paged_response(request, [], ids)
+    encoded = await cached_page_json(request.app.state.rendered_statuses, base, me, keys_sql(ids_sql(ids)))
+    if encoded is not None:
+        return paged_json(request, encoded[0], ids)
+    statuses = await statuses_in_order(ids)
+    body = unhidden(await StatusSerializer(base, me).many(statuses), context)
     return paged_response(request, body, ids)
 
 
@@ -78,12 +81,16 @@ async def home(request: Request) -> JSONResponse:
     base = request.app.state.node.settings.base_url
     # Fan-out on write filled the feed; reading it is one range scan over (account_id, status_id),
     # in fixed SQL text (models/reads.py): this is the page every client polls.
-    bounds, params = page_sql(page_params(request), "status_id")
-    in_feed = f"SELECT status_id FROM {table(HomeFeedEntry)} WHERE account_id = ?{bounds}"
-    body = await cached_page(request.app.state.rendered_statuses, base, me, in_feed, [me.id, *params])
-    if body is not None:
-        return paged_response(request, body, [int(entity["id"]) for entity in body])
+    page = page_params(request)
+    bounds, params = page_sql(page, "h.status_id")
+    encoded = await cached_page_json(
+        request.app.state.rendered_statuses, base, me, home_keys_sql(bounds), [me.id, *params]
+    )
+    if encoded is not None:
+        return paged_json(request, *encoded)
     # The viewer has filters, which are matched against the statuses themselves: the full path.
+    bounds, params = page_sql(page, "status_id")
+    in_feed = f"SELECT status_id FROM {table(HomeFeedEntry)} WHERE account_id = ?{bounds}"
     statuses = await instances(Status, f"SELECT * FROM {table(Status)} WHERE id IN ({in_feed})", [me.id, *params])
     statuses.sort(key=lambda s: s.id, reverse=True)
     body = unhidden(await StatusSerializer(base, me).many(statuses), "home")

@@ -21,16 +21,29 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from api.serializers.polls import polls_for_statuses
-from api.serializers.status_facts import status_facts
+from api.serializers.status_facts import StatusFacts, status_facts
 from api.serializers.statuses import StatusSerializer, add_viewer_state, statuses_by_id
 from core.lru import LRU
 from models.accounts import Account
-from models.reads import ids_sql, rows, table
+from models.interactions import HomeFeedEntry
+from models.reads import ids_sql, table, tuples
 from models.statuses import Status, conversation_key
 
 # About 5 KB each in memory: 2,048 entities (some 10 MB) hold the newest posts of a busy node.
 DEFAULT_SIZE = 2048
+
+
+# What a page fills in per request: the viewer's marks, the poll (counts, `expired` and
+# `own_votes` change with time and viewer) and the boosted status (its own entry's parts).
+PERSONAL = frozenset({"reblog", "poll", "favourited", "reblogged", "bookmarked", "muted", "pinned"})
+
+
+def head_json(entity: dict[str, Any]) -> bytes:
+    """The entity's JSON without its PERSONAL fields and without its closing brace, encoded once when kept."""
+    return orjson.dumps({name: value for name, value in entity.items() if name not in PERSONAL})[:-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +53,8 @@ class Rendered:
     # (status id, author id, conversation) of the status and, for a boost, of the boosted one.
     own: tuple[int, int, str]
     boosted: tuple[int, int, str] | None
+    head: bytes  # head_json(entity), and of the boosted entity for a boost
+    boosted_head: bytes | None
 
 
 class RenderedStatuses:
@@ -60,16 +75,71 @@ class RenderedStatuses:
         return len(self._entries)
 
 
+_KEY_COLUMNS = (
+    "SELECT s.id, s.render_version, a.render_version, s.reblog_id, o.render_version, oa.render_version"
+)
+
+
 def keys_sql(statuses_sql: str) -> str:
     """Each status's key, for the statuses whose ids `statuses_sql` selects."""
     s, a = table(Status), table(Account)
     return (
-        "SELECT s.id, s.render_version AS v, a.render_version AS av, s.reblog_id AS rid,"
-        " o.render_version AS ov, oa.render_version AS oav"
-        f" FROM {s} s JOIN {a} a ON a.id = s.account_id"
+        f"{_KEY_COLUMNS} FROM {s} s JOIN {a} a ON a.id = s.account_id"
         f" LEFT JOIN {s} o ON o.id = s.reblog_id LEFT JOIN {a} oa ON oa.id = o.account_id"
         f" WHERE s.id IN ({statuses_sql})"
     )
+
+
+def home_keys_sql(bounds: str) -> str:
+    """The keys of a page of the viewer's home feed (`?` = the viewer's id), with `bounds` from
+    api.pagination.page_sql on `h.status_id`: a join from the feed, about a quarter cheaper than `IN`."""
+    s, a = table(Status), table(Account)
+    return (
+        f"{_KEY_COLUMNS} FROM {table(HomeFeedEntry)} h JOIN {s} s ON s.id = h.status_id"
+        f" JOIN {a} a ON a.id = s.account_id"
+        f" LEFT JOIN {s} o ON o.id = s.reblog_id LEFT JOIN {a} oa ON oa.id = o.account_id"
+        f" WHERE h.account_id = ?{bounds}"
+    )
+
+
+@dataclass
+class _Page:
+    entries: list[Rendered]  # newest first
+    facts: StatusFacts
+    polls: dict[int, dict[str, Any]]
+
+
+async def _page(
+    cache: RenderedStatuses, base: str, viewer: Account | None, sql: str, params: Sequence[Any]
+) -> _Page | None:
+    """The kept entries of the statuses whose keys `sql` (keys_sql, home_keys_sql) selects.
+
+    None for a viewer with filters."""
+    keyed = sorted((tuple(row) for row in await tuples(sql, params)), reverse=True)
+    if not keyed:
+        return _Page([], StatusFacts(), {})
+    keys = {row[0]: row[1:] for row in keyed}
+    # The viewer's part first: a viewer with filters gets the full rendering, so nothing is rendered twice.
+    marked = [*keys, *(row[3] for row in keyed if row[3] is not None)]
+    facts = await status_facts(marked, viewer.id if viewer is not None else None, content=False)
+    if facts.has_filters:
+        return None
+    found = {status_id: cache.get(status_id, key) for status_id, key in keys.items()}
+    missing = [status_id for status_id, entry in found.items() if entry is None]
+    if missing:
+        for entry in await _render(base, missing, keys):
+            cache.put(entry.own[0], entry)
+            found[entry.own[0]] = entry
+
+    entries = [entry for entry in found.values() if entry is not None]
+    with_poll = [
+        int(entity["id"])
+        for entry in entries
+        for entity in (entry.entity, entry.entity["reblog"])
+        if entity is not None and entity["poll"] is not None
+    ]
+    polls = await polls_for_statuses(with_poll, viewer) if with_poll else {}
+    return _Page(entries, facts, polls)
 
 
 async def cached_page(
@@ -80,46 +150,84 @@ async def cached_page(
     `statuses_sql` is a subquery of status ids, or a list of them (models.reads.ids_sql).
     None when the viewer has filters: the caller renders the page in full then.
     """
-    keyed = sorted(await rows(keys_sql(statuses_sql), params), key=lambda row: row["id"], reverse=True)
-    if not keyed:
-        return []
-    keys = {row["id"]: (row["v"], row["av"], row["rid"], row["ov"], row["oav"]) for row in keyed}
-    # The viewer's part first: a viewer with filters gets the full rendering, so nothing is rendered twice.
-    marked = [*keys, *(row["rid"] for row in keyed if row["rid"] is not None)]
-    facts = await status_facts(marked, viewer.id if viewer is not None else None, content=False)
-    if facts.has_filters:
+    page = await _page(cache, base, viewer, keys_sql(statuses_sql), params)
+    if page is None:
         return None
-    found = {status_id: cache.get(status_id, key) for status_id, key in keys.items()}
-    missing = [status_id for status_id, entry in found.items() if entry is None]
-    if missing:
-        for entry in await _render(base, missing, keys):
-            cache.put(int(entry.entity["id"]), entry)
-            found[int(entry.entity["id"])] = entry
-
-    entries = [found[row["id"]] for row in keyed if found.get(row["id"]) is not None]
-    with_poll = [
-        int(entity["id"])
-        for entry in entries
-        for entity in (entry.entity, entry.entity["reblog"])
-        if entity is not None and entity["poll"] is not None
-    ]
-    polls = await polls_for_statuses(with_poll, viewer) if with_poll else {}
 
     def personal(entity: dict[str, Any], own: tuple[int, int, str]) -> dict[str, Any]:
         entity = dict(entity)
         if entity["poll"] is not None:
-            entity["poll"] = polls.get(own[0], entity["poll"])
+            entity["poll"] = page.polls.get(own[0], entity["poll"])
         if viewer is not None:
-            add_viewer_state(entity, own[0], own[1], own[2], viewer.id, facts.marks, facts.muted)
+            add_viewer_state(entity, own[0], own[1], own[2], viewer.id, page.facts.marks, page.facts.muted)
         return entity
 
-    page = []
-    for entry in entries:
+    body = []
+    for entry in page.entries:
         entity = personal(entry.entity, entry.own)
         if entry.boosted is not None and entity["reblog"] is not None:
             entity["reblog"] = personal(entity["reblog"], entry.boosted)
-        page.append(entity)
-    return page
+        body.append(entity)
+    return body
+
+
+async def cached_page_json(
+    cache: RenderedStatuses, base: str, viewer: Account | None, sql: str, params: Sequence[Any] = ()
+) -> tuple[bytes, list[int]] | None:
+    """As cached_page for the keys `sql` selects, but the page's JSON and its status ids, newest first.
+
+    Each entity is its kept head (encoded once) and its PERSONAL fields, so the 80 KB of a
+    full page are neither copied as dicts nor encoded again per request. The same fields
+    (key order aside) as cached_page's entities, which tests/api/test_timelines_stay_fresh.py checks.
+    """
+    page = await _page(cache, base, viewer, sql, params)
+    if page is None:
+        return None
+    out: list[bytes] = [b"["]
+    for n, entry in enumerate(page.entries):
+        if n:
+            out.append(b",")
+        _personal_json(out, entry.head, entry.entity, entry.own, page, viewer)
+        out.append(b',"reblog":')
+        if entry.boosted is not None and entry.boosted_head is not None and entry.entity["reblog"] is not None:
+            _personal_json(out, entry.boosted_head, entry.entity["reblog"], entry.boosted, page, viewer)
+            out.append(b',"reblog":null}')
+        else:
+            out.append(b"null")
+        out.append(b"}")
+    out.append(b"]")
+    return b"".join(out), [entry.own[0] for entry in page.entries]
+
+
+def _flag(name: str) -> tuple[bytes, bytes]:
+    return f',"{name}":false'.encode(), f',"{name}":true'.encode()
+
+
+_FAVOURITED, _REBLOGGED, _BOOKMARKED, _MUTED, _PINNED = (
+    _flag(name) for name in ("favourited", "reblogged", "bookmarked", "muted", "pinned")
+)
+
+
+def _personal_json(
+    out: list[bytes],
+    head: bytes,
+    entity: dict[str, Any],
+    own: tuple[int, int, str],
+    page: _Page,
+    viewer: Account | None,
+) -> None:
+    """Append `head` and the PERSONAL fields but `reblog`, as add_viewer_state and the poll fill them in."""
+    out.append(head)
+    poll = entity["poll"]
+    out.append(b',"poll":null' if poll is None else b',"poll":' + orjson.dumps(page.polls.get(own[0], poll)))
+    if viewer is not None:
+        status_id, marks = own[0], page.facts.marks
+        out.append(_FAVOURITED[status_id in marks["favourited"]])
+        out.append(_REBLOGGED[status_id in marks["reblogged"]])
+        out.append(_BOOKMARKED[status_id in marks["bookmarked"]])
+        out.append(_MUTED[own[2] in page.facts.muted])
+        if own[1] == viewer.id:
+            out.append(_PINNED[status_id in marks["pinned"]])
 
 
 async def status_entities(
@@ -141,12 +249,15 @@ async def _render(base: str, status_ids: list[int], keys: dict[int, tuple[Any, .
     rendered = []
     for status, entity in zip(statuses, entities, strict=True):
         original = originals.get(status.reblog_id) if status.reblog_id else None
+        boosted = entity["reblog"] if original else None
         rendered.append(
             Rendered(
                 key=keys[status.id],
                 entity=entity,
                 own=(status.id, status.account_id, conversation_key(status)),
                 boosted=(original.id, original.account_id, conversation_key(original)) if original else None,
+                head=head_json(entity),
+                boosted_head=head_json(boosted) if boosted is not None else None,
             )
         )
     return rendered
