@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
@@ -33,6 +32,7 @@ from api import (
     timelines,
     trends,
 )
+from api.cors import CORS
 from api.errors import APIError, handle_api_error
 
 
@@ -96,7 +96,7 @@ exception_handlers = {APIError: handle_api_error}
 
 middleware = [
     Middleware(
-        CORSMiddleware,
+        CORS,
         allow_origins=["*"],
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Accept"],
