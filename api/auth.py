@@ -9,13 +9,13 @@ lets app-only tokens (client_credentials) through.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from tortoise.models import Model
 
 from api.errors import APIError
 from models.accounts import Account, User
@@ -30,13 +30,46 @@ FOLLOW_COVERS = {"read:blocks", "write:blocks", "read:follows", "write:follows",
 USE_RECORDED_EVERY = timedelta(hours=1)
 
 
-@dataclass(frozen=True)
+# The models of _token_sql's row, in its order; each one's columns follow the one before's.
+_JOINED = (AccessToken, Account, User, Application)
+
+
 class Caller:
-    token: AccessToken
-    account: Account | None
-    user: User | None
-    application: Application | None
-    scopes: frozenset[str]
+    """Who a request comes from. The account is built at once, as nearly every handler needs
+    it; the token, user and application models from the same row only when asked for."""
+
+    def __init__(self, row: Sequence[Any], account: Account | None, scopes: frozenset[str]) -> None:
+        self._row = row
+        self.account = account
+        self.scopes = scopes
+
+    @functools.cached_property
+    def token(self) -> AccessToken:
+        return _joined(AccessToken, self._row)  # type: ignore[return-value]
+
+    @functools.cached_property
+    def user(self) -> User | None:
+        return _joined(User, self._row)  # type: ignore[return-value]
+
+    @functools.cached_property
+    def application(self) -> Application | None:
+        return _joined(Application, self._row)  # type: ignore[return-value]
+
+
+@functools.cache
+def _start(model: type[Model]) -> int:
+    """Where `model`'s columns begin in _token_sql's row."""
+    return sum(len(column_names(m)) for m in _JOINED[: _JOINED.index(model)])
+
+
+@functools.cache
+def _at(model: type[Model], column: str) -> int:
+    return _start(model) + column_names(model).index(column)
+
+
+def _joined(model: type[Model], row: Sequence[Any]) -> Model | None:
+    """`model`'s instance from the row; None for an outer-joined one that is absent (its id NULL)."""
+    return instance_at(model, row, _start(model)) if row[_at(model, "id")] is not None else None
 
 
 def has_scope(granted: frozenset[str], needed: str) -> bool:
@@ -73,12 +106,13 @@ async def authenticate(request: Request) -> Caller | None:
     return caller
 
 
-async def _note_use(token: AccessToken) -> None:
+async def _note_use(caller: Caller, stored: Any) -> None:
     # Monthly active users and weekly logins (api/instance.py) count token use; one write an hour is enough.
+    last_used: datetime | None = AccessToken._meta.fields_map["last_used_at"].to_python_value(stored)
     now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > USE_RECORDED_EVERY:
-        token.last_used_at = now
-        await AccessToken.filter(id=token.id).update(last_used_at=now)
+    if last_used is None or now - last_used > USE_RECORDED_EVERY:
+        caller.token.last_used_at = now
+        await AccessToken.filter(id=caller.token.id).update(last_used_at=now)
 
 
 @functools.cache
@@ -101,20 +135,12 @@ async def caller_for_token(token_value: str) -> Caller:
     if not found:
         raise APIError(401, "The access token is invalid")
     row = found[0]
-    # The four models' columns follow each other in the row, in _token_sql's order; an
-    # outer-joined model whose id column is NULL is absent.
-    token = instance_at(AccessToken, row, 0)
-    start = len(column_names(AccessToken))
-    parts: list[Any] = []
-    for model in (Account, User, Application):
-        names = column_names(model)
-        parts.append(instance_at(model, row, start) if row[start + names.index("id")] is not None else None)
-        start += len(names)
-    account, user, application = parts
-    if account is not None and (account.suspended or user is None):
+    account: Account | None = _joined(Account, row)  # type: ignore[assignment]
+    if account is not None and (account.suspended or row[_at(User, "id")] is None):
         raise APIError(401, "Your login is currently disabled")
-    await _note_use(token)
-    return Caller(token, account, user, application, frozenset(token.scopes.split()))
+    caller = Caller(row, account, frozenset(row[_at(AccessToken, "scopes")].split()))
+    await _note_use(caller, row[_at(AccessToken, "last_used_at")])
+    return caller
 
 
 Handler = Callable[..., Awaitable[Response]]

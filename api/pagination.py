@@ -120,11 +120,12 @@ def link_header(request: Request, cursors: Sequence[int], more: bool = True) -> 
     if not cursors:
         return None
     base = _base_url(request)
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in _NOT_CARRIED]
+    kept = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in _NOT_CARRIED])
+    query = f"{base}?{kept}&" if kept else f"{base}?"
     links = []
     if more:
-        links.append(f'<{base}?{urlencode(kept + [("max_id", str(cursors[-1]))])}>; rel="next"')
-    links.append(f'<{base}?{urlencode(kept + [("min_id", str(cursors[0]))])}>; rel="prev"')
+        links.append(f'<{query}max_id={int(cursors[-1])}>; rel="next"')
+    links.append(f'<{query}min_id={int(cursors[0])}>; rel="prev"')
     return ", ".join(links)
 
 

@@ -17,6 +17,7 @@ renamed; such a mention shows the old name until its status changes or leaves th
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,14 +37,17 @@ from models.statuses import Status, conversation_key
 DEFAULT_SIZE = 2048
 
 
-# What a page fills in per request: the viewer's marks, the poll (counts, `expired` and
-# `own_votes` change with time and viewer) and the boosted status (its own entry's parts).
-PERSONAL = frozenset({"reblog", "poll", "favourited", "reblogged", "bookmarked", "muted", "pinned"})
+# What a page fills in per request: the viewer's marks and, where there is one, the poll
+# (counts, `expired` and `own_votes` change with time and viewer) and the boosted status
+# (from its own kept parts).
+VIEWER_FIELDS = frozenset({"favourited", "reblogged", "bookmarked", "muted", "pinned"})
 
 
-def head_json(entity: dict[str, Any]) -> bytes:
-    """The entity's JSON without its PERSONAL fields and without its closing brace, encoded once when kept."""
-    return orjson.dumps({name: value for name, value in entity.items() if name not in PERSONAL})[:-1]
+def head_json(entity: dict[str, Any], boosted: bool) -> bytes:
+    """The entity's JSON, encoded once when kept, without its closing brace and without what a
+    page fills in: the viewer's fields, a poll, and (`boosted`) the boosted status."""
+    left_out = {*VIEWER_FIELDS, *(["poll"] if entity["poll"] is not None else []), *(["reblog"] if boosted else [])}
+    return orjson.dumps({name: value for name, value in entity.items() if name not in left_out})[:-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,28 +188,31 @@ async def cached_page_json(
     if page is None:
         return None
     out: list[bytes] = [b"["]
-    for n, entry in enumerate(page.entries):
-        if n:
-            out.append(b",")
+    for entry in page.entries:
         _personal_json(out, entry.head, entry.entity, entry.own, page, viewer)
-        out.append(b',"reblog":')
-        if entry.boosted is not None and entry.boosted_head is not None and entry.entity["reblog"] is not None:
+        if entry.boosted is not None and entry.boosted_head is not None:
+            out.append(b',"reblog":')
             _personal_json(out, entry.boosted_head, entry.entity["reblog"], entry.boosted, page, viewer)
-            out.append(b',"reblog":null}')
-        else:
-            out.append(b"null")
-        out.append(b"}")
+            out.append(b"}")
+        out.append(b"},")
+    if len(out) > 1:
+        out[-1] = b"}"
     out.append(b"]")
     return b"".join(out), [entry.own[0] for entry in page.entries]
 
 
-def _flag(name: str) -> tuple[bytes, bytes]:
-    return f',"{name}":false'.encode(), f',"{name}":true'.encode()
+def _flags(*names: str) -> dict[tuple[bool, ...], bytes]:
+    """The JSON of every combination of these boolean fields, keyed by their values."""
+    return {
+        values: b"".join(
+            f',"{name}":{"true" if value else "false"}'.encode() for name, value in zip(names, values, strict=True)
+        )
+        for values in itertools.product((False, True), repeat=len(names))
+    }
 
 
-_FAVOURITED, _REBLOGGED, _BOOKMARKED, _MUTED, _PINNED = (
-    _flag(name) for name in ("favourited", "reblogged", "bookmarked", "muted", "pinned")
-)
+_MARKS = _flags("favourited", "reblogged", "bookmarked", "muted")
+_PINNED = _flags("pinned")
 
 
 def _personal_json(
@@ -216,18 +223,23 @@ def _personal_json(
     page: _Page,
     viewer: Account | None,
 ) -> None:
-    """Append `head` and the PERSONAL fields but `reblog`, as add_viewer_state and the poll fill them in."""
+    """Append `head`, the poll and the viewer's fields as add_viewer_state fills them in (no closing brace)."""
     out.append(head)
     poll = entity["poll"]
-    out.append(b',"poll":null' if poll is None else b',"poll":' + orjson.dumps(page.polls.get(own[0], poll)))
+    if poll is not None:
+        out.append(b',"poll":' + orjson.dumps(page.polls.get(own[0], poll)))
     if viewer is not None:
         status_id, marks = own[0], page.facts.marks
-        out.append(_FAVOURITED[status_id in marks["favourited"]])
-        out.append(_REBLOGGED[status_id in marks["reblogged"]])
-        out.append(_BOOKMARKED[status_id in marks["bookmarked"]])
-        out.append(_MUTED[own[2] in page.facts.muted])
+        out.append(
+            _MARKS[
+                status_id in marks["favourited"],
+                status_id in marks["reblogged"],
+                status_id in marks["bookmarked"],
+                own[2] in page.facts.muted,
+            ]
+        )
         if own[1] == viewer.id:
-            out.append(_PINNED[status_id in marks["pinned"]])
+            out.append(_PINNED[(status_id in marks["pinned"],)])
 
 
 async def status_entities(
@@ -249,15 +261,15 @@ async def _render(base: str, status_ids: list[int], keys: dict[int, tuple[Any, .
     rendered = []
     for status, entity in zip(statuses, entities, strict=True):
         original = originals.get(status.reblog_id) if status.reblog_id else None
-        boosted = entity["reblog"] if original else None
+        inner = entity["reblog"] if original is not None else None
         rendered.append(
             Rendered(
                 key=keys[status.id],
                 entity=entity,
                 own=(status.id, status.account_id, conversation_key(status)),
                 boosted=(original.id, original.account_id, conversation_key(original)) if original else None,
-                head=head_json(entity),
-                boosted_head=head_json(boosted) if boosted is not None else None,
+                head=head_json(entity, boosted=inner is not None),
+                boosted_head=head_json(inner, boosted=False) if inner is not None else None,
             )
         )
     return rendered
