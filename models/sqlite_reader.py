@@ -27,7 +27,8 @@ from tortoise.backends.sqlite.client import SqliteClient
 # newest feed, status and account pages without a read from the OS per request.
 CACHE_KIB = 8192
 
-_readers: dict[tuple[int, int], sqlite3.Connection] = {}
+# By client, file and thread: a client's id can be reused once it is gone, its file not.
+_readers: dict[tuple[int, str, int], sqlite3.Connection] = {}
 _lock = threading.Lock()
 
 
@@ -40,7 +41,7 @@ def reader(db: object) -> sqlite3.Connection | None:
     """
     if type(db) is not SqliteClient or db.filename in ("", ":memory:") or db._connection is None:
         return None
-    key = (id(db), threading.get_ident())
+    key = (id(db), db.filename, threading.get_ident())
     found = _readers.get(key)
     if found is None:
         found = _open(db.filename)

@@ -1,0 +1,57 @@
+"""Hot reads (models/reads.py) see exactly what Tortoise sees: committed rows, and inside a
+transaction that transaction's own writes. On SQLite they go through a second connection on
+the loop's thread (models/sqlite_reader.py) wherever that gives the same answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tortoise.transactions import in_transaction
+
+from core.registration import create_local_account
+from models.accounts import Account
+from models.db import close_database, database, open_database
+from models.migrations.ops import is_postgres
+from models.reads import rows, tuples
+from models.sqlite_reader import reader
+from settings import Settings
+
+
+@pytest.fixture
+async def db(tmp_path: Path, database_url: str):
+    settings = Settings(domain="flurfunk.test", scheme="https", data_dir=tmp_path / "node", db_url=database_url)
+    settings.data_dir.mkdir(parents=True)
+    await open_database(settings.database_url)
+    yield settings
+    await close_database()
+
+
+async def names() -> list[str]:
+    return [row["username"] for row in await rows("SELECT username FROM accounts ORDER BY username")]
+
+
+async def test_a_committed_account_is_read_at_once(db):
+    await create_local_account(db.base_url, "alice", "correct horse battery")
+    assert await names() == ["alice"]
+    assert [tuple(row) for row in await tuples("SELECT username, domain FROM accounts")] == [("alice", "")]
+
+
+async def test_inside_a_transaction_reads_see_its_own_writes_and_others_see_them_after_commit(db):
+    async with in_transaction():
+        await Account.create(username="bob", domain="", uri=f"{db.base_url}/users/bob", inbox_url="x")
+        assert await names() == ["bob"]
+        # Inside it, reads go through the transaction's own connection.
+        assert reader(database()) is None
+    assert await names() == ["bob"]
+
+
+async def test_sqlite_reads_go_through_the_second_connection_outside_transactions(db):
+    connection = reader(database())
+    if is_postgres(database()):
+        assert connection is None  # asyncpg's pool serves every read
+        return
+    assert connection is not None
+    await create_local_account(db.base_url, "carol", "correct horse battery")
+    assert [row[0] for row in connection.execute("SELECT username FROM accounts").fetchall()] == ["carol"]
+    assert await names() == ["carol"]
