@@ -55,12 +55,24 @@ def tortoise_config(database_url: str) -> dict:
         # `?synchronous=` (FEDI_SQLITE_SYNCHRONOUS through Settings) wins.
         connection = expand_db_url(database_url)
         connection["credentials"].setdefault("synchronous", "NORMAL")
+    else:
+        # asyncpg's pool resets every connection it takes back (advisory locks, cursors,
+        # LISTENs, settings): a round trip per query, a third of a timeline page's time on
+        # PostgreSQL. Nothing here leaves such state on a pool connection (migrations take
+        # transaction-scoped locks, the event bus LISTENs on a connection of its own), and the
+        # pool still rolls back a transaction left open, so the reset is skipped.
+        connection = expand_db_url(database_url)
+        connection["credentials"]["reset"] = _keep_session
     return {
         "connections": {name: connection},
         "apps": {"models": {"models": MODEL_MODULES, "default_connection": name}},
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+async def _keep_session(connection: object) -> None:
+    """The pool's reset (see tortoise_config): nothing to undo beyond what asyncpg always does."""
 
 
 async def open_database(database_url: str, create_schema: bool = True) -> None:
