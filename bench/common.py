@@ -65,6 +65,18 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_time(pids: list[int]) -> float:
+    """User plus system CPU seconds these processes and their living descendants have used (from /proc)."""
+    total = 0.0
+    for pid in process_tree(pids):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def process_tree(pids: list[int]) -> list[int]:
     """These processes and all their living descendants (uvicorn's web processes are children of `serve`)."""
     found: list[int] = []
