@@ -81,6 +81,18 @@ async def fan_out(
 
     `tag_ids`: the status's hashtags when the caller knows them (else they are looked up).
     """
+    recipients = await home_recipients(status, author, boosted_author_id, tag_ids)
+    if recipients:
+        await add_to_home_feeds([(account_id, status.id) for account_id in recipients])
+    # Published even without home recipients: public and hashtag streams may want it.
+    await publish("update", status.id, recipients)
+    return recipients
+
+
+async def home_recipients(
+    status: Status, author: Account, boosted_author_id: int | None = None, tag_ids: list[int] | None = None
+) -> list[int]:
+    """The local accounts whose home feed `status` belongs in, in id order (see `fan_out`)."""
     known = _audiences.get()
     if known is not None and (author.id not in known.followers or status.reblog_id is not None):
         known = None  # a boost (which honours show_reblogs) or an author nobody looked up
@@ -106,22 +118,19 @@ async def fan_out(
     if readers:
         recipients -= await ignoring(readers, authors)
         recipients -= await exclusive_list_owners(readers & recipients, author.id)
-    if recipients:
-        await add_to_home_feeds(status.id, recipients)
-    # Published even without home recipients: public and hashtag streams may want it.
-    await publish("update", status.id, sorted(recipients))
     return sorted(recipients)
 
 
-async def add_to_home_feeds(status_id: int, account_ids: Iterable[int]) -> None:
-    """One status into many home feeds (those that have it already are skipped).
+async def add_to_home_feeds(entries: Iterable[tuple[int, int]]) -> None:
+    """(account id, status id) rows into home feeds (those there already are skipped).
 
     A fixed statement run for every row at once: Tortoise's bulk_create builds its INSERT anew
-    each time, which was a fifth of applying a received post.
+    each time, which was a fifth of applying a received post. Sorted, so that two workers
+    adding to the same feeds take their index locks in one order.
     """
     db = database()
     sql = placeholders(_ADD_TO_FEED, db.capabilities.dialect)
-    await db.execute_many(sql, [[account_id, status_id] for account_id in sorted(account_ids)])
+    await db.execute_many(sql, [list(entry) for entry in sorted(entries)])
 
 
 _ADD_TO_FEED = (

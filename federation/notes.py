@@ -55,7 +55,6 @@ async def store_note(node: Node, document: dict[str, Any], author: Account, dept
     existing = await Status.get_or_none(uri=uri)
     if existing is not None:
         return existing
-    to, cc = ids_of(document.get("to")), ids_of(document.get("cc"))
     parent: Status | None = None
     parent_uri = id_of(document.get("inReplyTo"))
     if parent_uri:
@@ -65,8 +64,27 @@ async def store_note(node: Node, document: dict[str, Any], author: Account, dept
                 parent = await fetch_note(node, parent_uri, depth)
             except FetchError:
                 parent = None  # the thread stays incomplete; the reply is still shown
+    status = new_status(document, author, parent, parent_uri)
+    await status.save()
+    mentioned, tag_ids = await _link_mentions_and_tags(status, document)
+    await _store_attachments(status, author, document)
+    await store_question_poll(status, document)
+    await bump(Account, author.id, "statuses_count", last_status_at=status.created_at)
+    if parent is not None:
+        await bump(Status, parent.id, "replies_count")
+    await fan_out(status, author, tag_ids=tag_ids)
+    await record_direct(status)
+    for account in mentioned:
+        await notify(account, author, "mention", status)
+    return status
+
+
+def new_status(document: dict[str, Any], author: Account, parent: Status | None, parent_uri: str | None) -> Status:
+    """The unsaved Status for a received Note by `author`, answering `parent` (or the unknown `parent_uri`)."""
+    uri = document["id"]
+    to, cc = ids_of(document.get("to")), ids_of(document.get("cc"))
     published = parse_datetime(document.get("published")) or utcnow()
-    status = Status(
+    return Status(
         id=id_published(published, utcnow()),
         uri=uri,
         url=id_of(document.get("url")) or uri,
@@ -85,18 +103,6 @@ async def store_note(node: Node, document: dict[str, Any], author: Account, dept
         to_json=to,
         cc_json=cc,
     )
-    await status.save()
-    mentioned, tag_ids = await _link_mentions_and_tags(status, document)
-    await _store_attachments(status, author, document)
-    await store_question_poll(status, document)
-    await bump(Account, author.id, "statuses_count", last_status_at=published)
-    if parent is not None:
-        await bump(Status, parent.id, "replies_count")
-    await fan_out(status, author, tag_ids=tag_ids)
-    await record_direct(status)
-    for account in mentioned:
-        await notify(account, author, "mention", status)
-    return status
 
 
 async def update_note(status: Status, document: dict[str, Any]) -> bool:

@@ -17,10 +17,13 @@ from core.registration import create_local_account
 from federation import notes
 from federation.actors import fetch_actor
 from inbox import processing
+from inbox.context import Received
+from inbox.plain_posts import is_plain, store_plain_posts
 from inbox.processing import process_due
 from models.accounts import Account
 from models.interactions import HomeFeedEntry
 from models.queues import DONE, PENDING, InboxItem
+from models.relationships import Block, Mute
 from models.statuses import Status
 from settings import Settings
 from tests.fake_remote import Fediverse, InProcessNode, in_process_node, note_create
@@ -157,3 +160,118 @@ async def test_a_post_that_meets_an_id_already_taken_is_tried_again_at_once(loca
     assert (item.state, item.attempts) == (DONE, 2)
     assert await Status.filter(uri=second["object"]["id"]).count() == 1
     assert await HomeFeedEntry.filter(account_id=alice_id).count() == 2
+
+
+def _addressed(activity: dict, to: list[str], cc: list[str]) -> dict:
+    activity["to"] = activity["object"]["to"] = to
+    activity["cc"] = activity["object"]["cc"] = cc
+    return activity
+
+
+async def _statuses_and_events(local: InProcessNode, activities_by: list[tuple]) -> tuple[list[dict], list[tuple]]:
+    """Deliver and apply the activities; the statuses they made (without ids) and the events published."""
+    published: list[tuple] = []
+
+    async def listener(event: str, object_id: int, account_ids: list[int]) -> None:
+        published.append((event, await Status.get(id=object_id).values_list("content", flat=True), account_ids))
+
+    for actor, activity in activities_by:
+        assert (await local.deliver(actor, activity)).status_code == 202
+    events.subscribe(listener)
+    try:
+        await _process_all(local)
+    finally:
+        events.unsubscribe(listener)
+    made = []
+    for status in await Status.filter(uri__in=[a["object"]["id"] for _, a in activities_by]).order_by("id"):
+        row = dict(await Status.get(id=status.id).values())
+        feed = await HomeFeedEntry.filter(status_id=status.id).values_list("account_id", flat=True)
+        made.append({k: v for k, v in row.items() if k not in ("id", "uri", "url")} | {"feed": sorted(feed)})
+    return made, published
+
+
+async def test_plain_posts_applied_together_are_stored_exactly_as_one_by_one(local, fediverse, monkeypatch):
+    bob = fediverse.actor("https://mastodon.example/users/bob")
+    dora = fediverse.actor("https://social.example/users/dora")
+    alice_id = await _alice_following(local, bob, dora)
+    carol = await create_local_account(local.settings.base_url, "carol", "correct horse battery")
+    erin = await create_local_account(local.settings.base_url, "erin", "correct horse battery")
+    for reader in (carol, erin):
+        for author in (bob, dora):
+            await create_follow(reader, await fetch_actor(local.node, author.uri), uri=None)
+    # carol blocks bob, erin mutes dora: neither sees those posts at home.
+    await Block.create(account_id=carol.id, target_account_id=(await Account.get(uri=bob.uri)).id)
+    await Mute.create(account_id=erin.id, target_account_id=(await Account.get(uri=dora.uri)).id)
+    public, followers = "https://www.w3.org/ns/activitystreams#Public", lambda a: a.uri + "/followers"
+
+    def posts(first: int) -> list[tuple]:
+        made = []
+        for n, actor in enumerate((bob, dora, bob, dora)):
+            content = f"<p>post {n}</p><script>x</script>"
+            activity = note_create(actor, first + n, content)
+            addressing = [([public], [followers(actor)]), ([followers(actor)], [public]), ([followers(actor)], [])]
+            made.append((actor, _addressed(activity, *addressing[n % 3])))
+        made[1][1]["object"] |= {"summary": "cw", "sensitive": True, "contentMap": {"de": "x"}, "url": "https://u"}
+        return made
+
+    plain: list[str] = []
+
+    async def counted(run):
+        plain.extend(received.object["id"] for received in run)
+        return await store_plain_posts(run)
+
+    monkeypatch.setattr(processing, "store_plain_posts", counted)
+    together, together_events = await _statuses_and_events(local, posts(1))
+    assert len(plain) == 4
+
+    async def create_alone(received):  # another handler object: every Create takes the full path
+        await processing.on_create(received)
+
+    monkeypatch.setitem(processing.HANDLERS, "Create", create_alone)
+    alone, alone_events = await _statuses_and_events(local, posts(101))
+    assert len(plain) == 4
+
+    assert together == alone
+    assert together_events == alone_events
+    # bob's posts: alice and erin (carol blocks him); dora's: alice and carol (erin mutes her).
+    assert [s["feed"] for s in together] == [sorted(ids) for ids in ([alice_id, erin.id], [alice_id, carol.id])] * 2
+    counts = dict(await Account.filter(uri__in=[bob.uri, dora.uri]).values_list("uri", "statuses_count"))
+    assert counts == {bob.uri: 4, dora.uri: 4}
+
+
+async def test_a_plain_post_delivered_twice_in_one_batch_is_stored_once(local, fediverse):
+    bob = fediverse.actor("https://mastodon.example/users/bob")
+    alice_id = await _alice_following(local, bob)
+    first = note_create(bob, 1)
+    again = note_create(bob, 1) | {"id": first["id"] + "-again"}  # another activity, the same post
+    for activity in (first, again, note_create(bob, 2)):
+        assert (await local.deliver(bob, activity)).status_code == 202
+
+    await _process_all(local)
+
+    assert await Status.filter(uri=first["object"]["id"]).count() == 1
+    assert await HomeFeedEntry.filter(account_id=alice_id).count() == 2
+    assert (await Account.get(uri=bob.uri)).statuses_count == 2
+    assert set(await InboxItem.all().values_list("state", "attempts", "last_error")) == {(DONE, 1, "")}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"inReplyTo": "https://mastodon.example/users/bob/statuses/0"},
+        {"tag": [{"type": "Mention", "href": "https://flurfunk.test/users/alice"}]},
+        {"tag": [{"type": "Hashtag", "name": "#news"}]},
+        {"attachment": [{"type": "Image", "url": "https://mastodon.example/a.png"}]},
+        {"type": "Question", "oneOf": [{"name": "yes"}]},
+        {"to": ["https://flurfunk.test/users/alice"], "cc": []},
+        {"attributedTo": "https://mastodon.example/users/mallory"},
+        {"id": "https://elsewhere.example/statuses/1"},
+    ],
+)
+def test_only_posts_that_need_nothing_more_are_plain(change):
+    bob = Fediverse().actor("https://mastodon.example/users/bob")
+    account = Account(uri=bob.uri, followers_url=bob.uri + "/followers")
+    assert is_plain(Received(None, account, note_create(bob, 1)))  # type: ignore[arg-type]
+    activity = note_create(bob, 1)
+    activity["object"] |= change
+    assert not is_plain(Received(None, account, activity))  # type: ignore[arg-type]
