@@ -5,7 +5,8 @@ processes of their own, as many as wanted (jobs are claimed safely, federation/q
 Each wakes at once when work is queued in the same process (Node.wake_delivery / wake_inbox)
 or, on PostgreSQL, in another (the event bus), and otherwise polls. Deliveries and inbox
 processing run apart, so a slow remote inbox never delays applying what arrived; up to
-`concurrency` deliveries are in flight at once, a new one claimed as soon as one ends.
+`concurrency` deliveries are in flight at once, the next ones claimed and signed meanwhile
+(federation/delivery_loop.py).
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ from collections.abc import Awaitable, Callable
 
 from core.polls import notify_ended_polls
 from directory.exchange import PULL_SECONDS, pull_directories
-from federation.delivery import Ready, Sender
-from federation.queue import claim
+from federation.delivery_loop import DeliveryLoop
 from inbox.processing import process_due
 from media.cleanup import remove_unattached_media
-from models.queues import Delivery
 from node import Node
 from outbox.scheduled import publish_due
 
@@ -83,43 +82,4 @@ async def _loop(node: Node, stop: asyncio.Event, work: Callable[[Node], Awaitabl
 
 
 async def _deliveries(node: Node, stop: asyncio.Event, concurrency: int) -> None:
-    """Keep up to `concurrency` deliveries in flight; claim only as many as there are free slots.
-
-    Claiming no more than can start at once keeps the other workers' share of the queue
-    unleased, and one slow inbox never holds up a whole batch.
-    """
-    sender = Sender(node)
-    running: set[asyncio.Task] = set()
-    while not stop.is_set():
-        node.delivery_ready.clear()
-        running = {task for task in running if not task.done()}
-        free = concurrency - len(running)
-        try:
-            jobs = await sender.prepare(await claim(Delivery, free)) if free else []
-        except Exception:
-            log.exception("claiming deliveries failed")
-            jobs = []
-        try:
-            signed = await sender.sign_all(jobs)
-        except Exception:  # the leases run out and the deliveries are tried again
-            log.exception("signing deliveries failed")
-            jobs, signed = [], []
-        for (job, ready), headers in zip(jobs, signed, strict=True):
-            running.add(asyncio.create_task(_deliver(sender, job, ready, headers)))
-        if jobs and len(running) < concurrency:
-            continue  # more may be due
-        waiters = {asyncio.ensure_future(node.delivery_ready.wait()), asyncio.ensure_future(stop.wait())}
-        await asyncio.wait(waiters | running, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-        for waiter in waiters:
-            waiter.cancel()
-    # Deliveries under way are finished (each is bounded by the HTTP timeout) rather than left to their lease.
-    if running:
-        await asyncio.wait(running)
-    await sender.close()
-
-
-async def _deliver(sender: Sender, job: Delivery, ready: Ready, headers: dict[str, str]) -> None:
-    try:
-        await sender.attempt(job, ready, headers)
-    except Exception:  # the lease runs out and the delivery is tried again
-        log.exception("delivery %s failed", job.id)
+    await DeliveryLoop(node, concurrency).run(stop)

@@ -29,8 +29,6 @@ BATCH = 32
 # node are claimed over several batches; a few dozen cover everything in flight.
 CACHED_ACTIVITIES = 32
 HEADERS = {"Content-Type": "application/activity+json"}
-# Smaller batches are signed in the event loop: the thread hand-over costs about one signature.
-SIGN_ON_THREAD_FROM = 4
 
 
 async def enqueue(node: Node, actor: Account, activity: dict[str, Any], inboxes: Iterable[str]) -> int:
@@ -108,16 +106,9 @@ class Sender:
             self._ready.popitem(last=False)
         return prepared
 
-    async def sign_all(self, prepared: Sequence[tuple[Delivery, Ready]]) -> list[dict[str, str]]:
-        """The signed headers of each prepared delivery, in order.
-
-        A batch is signed on a thread: RSA signing releases the GIL, so it runs on the second core
-        while the event loop goes on sending the deliveries already signed (one hand-over per
-        batch; per delivery the hand-over would cost more than it saves).
-        """
-        if len(prepared) < SIGN_ON_THREAD_FROM:
-            return [_signed(job, ready) for job, ready in prepared]
-        return await asyncio.to_thread(lambda: [_signed(job, ready) for job, ready in prepared])
+    @staticmethod
+    def signed(job: Delivery, ready: Ready) -> tuple[Delivery, Ready, dict[str, str]]:
+        return job, ready, _signed(job, ready)
 
     async def attempt(self, job: Delivery, ready: Ready, headers: dict[str, str] | None = None) -> None:
         """Send one claimed delivery; on failure schedule its retry or give up, as the retry policy says."""

@@ -51,6 +51,11 @@ async def claim(model: type[M], limit: int) -> list[M]:
     return sorted((model._init_from_db(**row) for row in rows), key=lambda job: job.pk)
 
 
+async def release(model: type[Model], ids: list[int]) -> None:
+    """Give back the leases of claimed jobs that were not worked on: due again at once."""
+    await model.filter(id__in=ids).update(claimed_until=None)
+
+
 async def next_due(model: type[Model]):
     """When the next pending job of `model` is due, or None when there is none."""
     row = await model.filter(state=PENDING).order_by("next_attempt_at").first().values("next_attempt_at")
