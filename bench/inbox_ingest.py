@@ -182,7 +182,7 @@ def run(activities: int, actor_count: int, concurrency: int, db: str = "", web: 
         figures: dict = {"rss_idle_mb": sum(rss_mb(p.pid) for p in processes)}
         pids = [p.pid for p in processes]
         try:
-            cpu_before, started = cpu_time(pids), time.perf_counter()
+            cpu_before, started = [cpu_time([pid]) for pid in pids], time.perf_counter()
             node_result = run_load(node.port, requests, concurrency, label="node: activities POSTed")
             last_seen = shown = time.perf_counter()
             seen = 0
@@ -196,7 +196,10 @@ def run(activities: int, actor_count: int, concurrency: int, db: str = "", web: 
                 time.sleep(0.02)
             visible_after = last_seen - started
             # Includes the up to 30 s of polling when posts stay invisible: an idle node uses little.
-            figures["node_cpu_s"] = cpu_time(pids) - cpu_before
+            # Per process: with separate workers, what accepting and what applying cost.
+            each = [cpu_time([pid]) - before for pid, before in zip(pids, cpu_before, strict=True)]
+            figures["node_cpu_each_s"] = each
+            figures["node_cpu_s"] = sum(each)
             with node.client(token) as client:
                 page = client.get("/api/v1/timelines/home", params={"limit": 40}).json()
             figures["rss_after_mb"] = sum(rss_mb(p.pid) for p in processes)
@@ -271,6 +274,9 @@ def report(f: dict) -> None:
         f"  CPU       node {per * f['node_cpu_s']:,.0f} us an activity (until the last is visible),"
         f" baseline {per * f['baseline_cpu_s']:,.0f} us; load average {os.getloadavg()[0]:.1f}"
     )
+    if len(f["node_cpu_each_s"]) > 1:
+        each = ", ".join(f"{per * seconds:,.0f}" for seconds in f["node_cpu_each_s"])
+        print(f"            by process (web first, then the workers): {each} us an activity")
     print(f"  node RSS  {f['rss_idle_mb']:.0f} MB idle, {f['rss_after_mb']:.0f} MB after (its processes together)")
 
 
