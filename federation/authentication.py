@@ -7,21 +7,27 @@ from collections.abc import Mapping
 from core.lru import LRU
 from federation.actors import account_for_key
 from federation.errors import SignatureError
-from federation.signatures import parse_signature_header
+from federation.signatures import SignatureParams, parse_signature_header
 from federation.verification import PublicKey, SignedBy, verify_request
 from models.accounts import Account
 from node import Node
 from settings import Settings
 
 
-def key_id_of(headers: Mapping[str, str]) -> str | None:
+def signature_of(headers: Mapping[str, str]) -> SignatureParams | None:
+    """The request's Signature header parsed, or None when it has none or one that does not parse."""
     value = headers.get("signature")
     if not value:
         return None
     try:
-        return parse_signature_header(value).key_id
+        return parse_signature_header(value)
     except SignatureError:
         return None
+
+
+def key_id_of(headers: Mapping[str, str]) -> str | None:
+    params = signature_of(headers)
+    return params.key_id if params is not None else None
 
 
 class KeyCache(LRU[str, PublicKey]):
@@ -45,9 +51,17 @@ def key_cache(settings: Settings) -> KeyCache:
 
 
 async def verify_signed_request(
-    node: Node, method: str, path: str, headers: Mapping[str, str], body: bytes
+    node: Node,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    params: SignatureParams | None = None,
 ) -> SignedBy:
-    """Raise SignatureError unless the request is validly signed by an actor this node can fetch."""
+    """Raise SignatureError unless the request is validly signed by an actor this node can fetch.
+
+    `params`: its Signature header, if the caller parsed it already (`signature_of`).
+    """
 
     async def lookup(key_id: str, refresh: bool) -> PublicKey:
         if not node.policy.allows_url(key_id):
@@ -60,7 +74,8 @@ async def verify_signed_request(
         cache.put(key_id, key)
         return key
 
-    return await verify_request(method, path, headers, body, lookup, max_age=node.settings.signature_max_age)
+    max_age = node.settings.signature_max_age
+    return await verify_request(method, path, headers, body, lookup, max_age=max_age, params=params)
 
 
 async def signed_actor(node: Node, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Account:

@@ -35,15 +35,17 @@ async def verify_request(
     lookup_key: KeyLookup,
     now: datetime | None = None,
     max_age: int | None = None,
+    params: SignatureParams | None = None,
 ) -> SignedBy:
     """Raise SignatureError unless the request carries a valid signature.
 
     `lookup_key(key_id, refresh)` returns the key; on a failed check it is asked once more
     with refresh=True, because the sender may have rotated its key since we cached it.
+    `params`: the request's Signature header, if the caller parsed it already.
     """
     lowered = {k.lower(): v for k, v in headers.items()}
     kwargs = {"max_age": max_age} if max_age else {}
-    params, text = check_request(method, path, lowered, body, now=now, **kwargs)
+    params, text = check_request(method, path, lowered, body, now=now, params=params, **kwargs)
     texts = [text]
     if "?" in path and "(request-target)" in params.headers:
         # Some servers sign the path without its query string; Mastodon accepts that too

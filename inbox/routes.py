@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core.accounts import local_account
-from federation.authentication import key_id_of, verify_signed_request
+from federation.authentication import signature_of, verify_signed_request
 from federation.errors import SignatureError
 from federation.parse import id_of
 from federation.policy import host_of
@@ -49,7 +49,9 @@ async def receive(request: Request) -> Response:
     if not actor_uri:
         return _error(400, "Activity has no actor")
 
-    key_id = key_id_of(request.headers)
+    # Parsed once, for the policy check here and for verifying below.
+    signature = signature_of(request.headers)
+    key_id = signature.key_id if signature is not None else None
     actor_host = host_of(actor_uri)
     key_host = host_of(key_id) if key_id else actor_host
     if not node.policy.allows(actor_host) or not node.policy.allows(key_host):
@@ -63,7 +65,7 @@ async def receive(request: Request) -> Response:
 
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     try:
-        signed_by = await verify_signed_request(node, request.method, path, request.headers, body)
+        signed_by = await verify_signed_request(node, request.method, path, request.headers, body, signature)
     except SignatureError as exc:
         return _error(401, str(exc))
     # Only the actor itself may speak for it (Mastodon: "Request signature does not match actor").
