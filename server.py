@@ -75,10 +75,10 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         node = Node.create(settings, transport)
         app.state.node = node
         await instance_actor(node)
-        hub = StreamHub(settings.base_url)
-        app.state.stream_hub = hub
-        # Entities the home timeline rendered, reused while unchanged (api/serializers/status_cache.py).
+        # Entities the timelines and streams rendered, reused while unchanged (api/serializers/status_cache.py).
         app.state.rendered_statuses = RenderedStatuses()
+        hub = StreamHub(settings.base_url, app.state.rendered_statuses)
+        app.state.stream_hub = hub
         events.subscribe(hub.on_event)
         bus = await join_other_processes(node)
         stop = asyncio.Event()

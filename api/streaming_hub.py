@@ -18,7 +18,7 @@ from typing import Any
 from api.serializers.conversations import conversation_entities
 from api.serializers.filters import hidden_in
 from api.serializers.notifications import notification_entities
-from api.serializers.statuses import StatusSerializer
+from api.serializers.status_cache import RenderedStatuses, status_entities
 from core.feeds import in_list
 from models.accounts import Account
 from models.conversations import Conversation
@@ -71,8 +71,11 @@ def _public_streams(status: Status, has_media: bool, tags: list[str]) -> list[st
 
 
 class StreamHub:
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, rendered: RenderedStatuses | None = None) -> None:
         self.base_url = base_url
+        # The app's kept entities (api/serializers/status_cache.py): an event for a thousand open
+        # streams renders its status once, not once per viewer.
+        self.rendered = RenderedStatuses() if rendered is None else rendered
         self.connections: set[Connection] = set()
 
     def open(self, account: Account | None) -> Connection:
@@ -133,7 +136,10 @@ class StreamHub:
             if not matched and not lists:
                 continue
             if viewer_id not in rendered:
-                rendered[viewer_id] = await StatusSerializer(self.base_url, connection.account).one(status)
+                found = await status_entities(self.rendered, self.base_url, connection.account, [status.id])
+                if status.id not in found:
+                    return  # deleted meanwhile
+                rendered[viewer_id] = found[status.id]
             entity = rendered[viewer_id]
             if matched and not hidden_in(entity, _context(matched[0]) or ""):
                 connection.send(matched[:1], event, json.dumps(entity))
@@ -153,7 +159,7 @@ class StreamHub:
             stream = next((s for s in ("user", "user:notification") if s in connection.streams), None)
             if stream is None:
                 continue
-            [entity] = await notification_entities([notification], self.base_url, account) or [None]
+            [entity] = await notification_entities([notification], self.base_url, account, self.rendered) or [None]
             if entity is not None:
                 connection.send([stream], "notification", entity)
 
