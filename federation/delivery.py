@@ -29,6 +29,7 @@ BATCH = 32
 # node are claimed over several batches; a few dozen cover everything in flight.
 CACHED_ACTIVITIES = 32
 HEADERS = {"Content-Type": "application/activity+json"}
+FINISH_DELAY = 0.025
 
 
 async def enqueue(node: Node, actor: Account, activity: dict[str, Any], inboxes: Iterable[str]) -> int:
@@ -83,7 +84,10 @@ class Sender:
     def __init__(self, node: Node) -> None:
         self.node = node
         self._ready: OrderedDict[int, Ready] = OrderedDict()
-        self.done = Finisher(Delivery, always={"attempts": F("attempts") + 1})
+        # Written every 25 ms: every 5 ms, a burst's UPDATEs (each built anew by Tortoise) cost
+        # about as much CPU as sending the deliveries they finish. A crash in those 25 ms sends
+        # them again when their leases run out (at least once, as before).
+        self.done = Finisher(Delivery, always={"attempts": F("attempts") + 1}, delay=FINISH_DELAY)
 
     async def prepare(self, jobs: Sequence[Delivery]) -> list[tuple[Delivery, Ready]]:
         """Each job with its activity ready to send; jobs whose activity is gone are dropped."""
