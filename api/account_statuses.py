@@ -9,17 +9,17 @@ this node has received.
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 
 from api.auth import scoped, viewer
 from api.errors import not_found
-from api.pagination import apply, ordered, page_params, paged_response
+from api.pagination import page_params, paged_response
 from api.params import query_flag
-from api.serializers.statuses import StatusSerializer
 from api.statuses import parse_id
+from api.timelines import status_page
 from core.relations import blocks_either_way, follows
 from models.accounts import Account
 from models.interactions import Pin
@@ -40,7 +40,7 @@ async def _visible_to(query: QuerySet, author: Account, who: Account | None) -> 
 
 
 @scoped("read:statuses", optional=True)
-async def account_statuses(request: Request) -> JSONResponse:
+async def account_statuses(request: Request) -> Response:
     author = await Account.get_or_none(id=parse_id(request.path_params["id"]), suspended=False)
     if author is None:
         raise not_found()
@@ -68,9 +68,8 @@ async def account_statuses(request: Request) -> JSONResponse:
         query = query.filter(id__in=list(await tagged_ids))
     query = await _visible_to(query, author, who)
 
-    statuses = ordered(list(await apply(query, page)), page)
-    body = await StatusSerializer(request.app.state.node.settings.base_url, who).many(statuses)
-    return paged_response(request, body, [s.id for s in statuses])
+    # Profiles are read about as often as timelines: the same kept entities serve them.
+    return await status_page(request, query, page, who, context=None)
 
 
 routes: list[BaseRoute] = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from tortoise.expressions import F, Q, Subquery
 from tortoise.models import Model
@@ -56,12 +56,13 @@ def unhidden(body: list[dict], context: str) -> list[dict]:
 
 
 async def status_page(
-    request: Request, query: QuerySet, page: Page, me: Account | None, context: str = "public"
-) -> JSONResponse:
+    request: Request, query: QuerySet, page: Page, me: Account | None, context: str | None = "public"
+) -> Response:
     """A page of a Status query, paged by status id, with the Link header timelines always carry when non-empty.
 
     The page's ids come from the query; their entities, where unchanged, from the rendered ones
-    kept (api/serializers/status_cache.py); a viewer with filters gets the full rendering.
+    kept (api/serializers/status_cache.py); a viewer with filters gets the full rendering, less
+    what their `hide` filters hide in `context` (None: nothing is left out).
     """
     ids = ordered(list(await apply(query, page).values_list("id", flat=True)), page)
     base = request.app.state.node.settings.base_url
@@ -70,9 +71,8 @@ async def status_page(
     encoded = await cached_page_json(request.app.state.rendered_statuses, base, me, keys_sql(ids_sql(ids)))
     if encoded is not None:
         return paged_json(request, encoded[0], ids)
-    statuses = await statuses_in_order(ids)
-    body = unhidden(await StatusSerializer(base, me).many(statuses), context)
-    return paged_response(request, body, ids)
+    body = await StatusSerializer(base, me).many(await statuses_in_order(ids))
+    return paged_response(request, unhidden(body, context) if context is not None else body, ids)
 
 
 @scoped("read:statuses")
