@@ -265,6 +265,7 @@ def run_wrk(url: str, headers: dict[str, str], connections: int, seconds: int, l
     print(f"  {label}: wrk for {seconds} s ...", flush=True)
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "non_2xx": 0}
+    figures["requests"] = int(re.search(r"(\d+) requests in", out).group(1))
     for name, pct in (("p50", "50"), ("p99", "99")):
         value, unit = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out).groups()
         figures[name] = float(value) * _WRK_UNITS[unit]

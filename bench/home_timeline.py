@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bulk_insert import open_sink, row_template  # noqa: E402
 from bench.common import (  # noqa: E402
+    cpu_time,
     free_port,
     fresh_postgres,
     header,
@@ -159,7 +160,7 @@ def run(
             body = response.content
             if len(response.json()) != 40:
                 raise SystemExit("the home timeline did not return 40 statuses")
-            node_figures = _measure(node.port, node.domain, path, auth, connections, seconds, "node")
+            node_figures = _measure(node.port, node.domain, path, auth, connections, seconds, "node", processes)
             rss_after = sum(rss_mb(pid) for pid in process_tree([p.pid for p in processes]))
         finally:
             for process in processes:
@@ -170,7 +171,7 @@ def run(
         port = free_port()
         baseline = start_baseline("bytes", port, "--file", str(body_file))
         try:
-            base_figures = _measure(port, f"127.0.0.1:{port}", path, auth, connections, seconds, "baseline")
+            base_figures = _measure(port, f"127.0.0.1:{port}", path, auth, connections, seconds, "baseline", [baseline])
         finally:
             stop(baseline)
     return {
@@ -186,16 +187,24 @@ def run(
     }
 
 
-def _measure(port: int, host: str, path: str, auth: dict, connections: int, seconds: int, label: str) -> dict:
+def _measure(
+    port: int, host: str, path: str, auth: dict, connections: int, seconds: int, label: str, processes: list
+) -> dict:
+    """Requests/s, p50, p99, and the server's CPU per request (which a busy machine moves less than the rates)."""
+    cpu = cpu_time([p.pid for p in processes])
     if wrk_available():
-        return run_wrk(f"http://{host}{path}", auth, connections, seconds, label)
-    result = run_load(port, [request_bytes("GET", path, host, auth)], connections, seconds, label)
-    return {
-        "rps": result.per_second,
-        "p50": percentile(result.latencies_ms, 50),
-        "p99": percentile(result.latencies_ms, 99),
-        "non_2xx": result.count - result.ok(200),
-    }
+        figures = run_wrk(f"http://{host}{path}", auth, connections, seconds, label)
+    else:
+        result = run_load(port, [request_bytes("GET", path, host, auth)], connections, seconds, label)
+        figures = {
+            "rps": result.per_second,
+            "p50": percentile(result.latencies_ms, 50),
+            "p99": percentile(result.latencies_ms, 99),
+            "non_2xx": result.count - result.ok(200),
+            "requests": result.count,
+        }
+    figures["cpu_us"] = 1e6 * (cpu_time([p.pid for p in processes]) - cpu) / max(1, figures["requests"])
+    return figures
 
 
 def report(f: dict) -> None:
@@ -208,7 +217,7 @@ def report(f: dict) -> None:
     for name, x in (("node", node), ("baseline", base)):
         print(
             f"  {name:9} {x['rps']:8,.0f} req/s   p50 {x['p50']:6.1f} ms   p99 {x['p99']:6.1f} ms"
-            f"   non-2xx {x['non_2xx']}"
+            f"   non-2xx {x['non_2xx']}   CPU {x['cpu_us']:.0f} µs/request"
         )
     print(f"  node = {100 * node['rps'] / base['rps']:.1f}% of the baseline (goal >= 20%, p99 < 25 ms)")
     print(f"  node RSS after {f['rss_after_mb']:.0f} MB")
