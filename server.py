@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 import signal
@@ -117,13 +118,26 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
     )
 
 
+def _settle() -> None:
+    """For a process that runs until stopped: what loading the code left behind (modules, classes,
+    functions, the models' metadata) is put out of the garbage collector's way with gc.freeze.
+    A full collection then walks about 21,000 objects instead of 94,000 (a node after start);
+    one over all of them took 60-80 ms on a busy 2-core VM, a stall for every request in flight.
+    Frozen objects are still freed as usual once nothing refers to them; only cycles among
+    them are never collected, and these live as long as the process anyway."""
+    gc.collect()
+    gc.freeze()
+
+
 def app_from_environment() -> Starlette:
     """The app of one of `serve --workers N`'s web processes, which uvicorn builds in each.
 
     Settings come from FEDI_* as for every command; these processes run no workers (the
     `worker` process that serve starts beside them, or those run separately, do that work).
     """
-    return create_app(Settings.from_env(run_workers=False))
+    app = create_app(Settings.from_env(run_workers=False))
+    _settle()
+    return app
 
 
 async def join_other_processes(node: Node) -> PostgresEventBus | None:
@@ -237,7 +251,9 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     )
     options = dict(host=args.host, port=args.port, log_level=args.log_level, proxy_headers=True, server_header=False)
     if args.workers == 1:
-        uvicorn.run(create_app(replace(settings, run_workers=not args.no_worker)), **options)
+        app = create_app(replace(settings, run_workers=not args.no_worker))
+        _settle()
+        uvicorn.run(app, **options)
         return 0
     if not is_postgres(settings.database_url):
         print("warning: several processes on SQLite take turns writing; use PostgreSQL (FEDI_DB)", file=sys.stderr)
@@ -274,6 +290,7 @@ def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Flurfunk worker for {settings.domain}: up to {args.concurrency} deliveries at once", flush=True)
         await run_worker_process(settings, args.concurrency, stop)
 
+    _settle()
     asyncio.run(work())
     return 0
 
