@@ -20,7 +20,7 @@ class RegistrationError(Exception):
 async def create_local_account(
     base_url: str,
     username: str,
-    password: str,
+    password: str | None,
     email: str = "",
     display_name: str = "",
     admin: bool = False,
@@ -32,7 +32,9 @@ async def create_local_account(
         )
     if await Account.filter(username__iexact=username, domain="").exists():
         raise RegistrationError(f"a user named {username!r} exists already")
-    if len(password) < 8:
+    # None: no password at all, for people who sign in through the company's single sign-on
+    # (directory imports). An empty hash never matches (core.passwords.check_password).
+    if password is not None and len(password) < 8:
         raise RegistrationError("the password must have at least 8 characters")
     private_pem, public_pem = generate_key_pair()
     name = username.lower()
@@ -53,7 +55,8 @@ async def create_local_account(
         private_key_pem=private_pem,
     )
     await account.save()
-    await User.create(account=account, email=email, password_hash=hash_password(password), admin=admin)
+    password_hash = hash_password(password) if password is not None else ""
+    await User.create(account=account, email=email, password_hash=password_hash, admin=admin)
     # Everyone is in the company directory from the start (unless they later opt out or leave).
     await sync_account(account, base_url.split("://", 1)[1])
     return account

@@ -45,7 +45,9 @@ async def find_user(identifier: str) -> User | None:
 async def log_in(identifier: str, password: str, delay_seconds: float) -> User:
     """The user these credentials belong to; raises LoginFailed or LoginThrottled."""
     user = await find_user(identifier)
-    if user is None:
+    if user is None or not user.password_hash:
+        # As long as a real check, so that the answer's time tells nobody whether the name exists
+        # or belongs to someone without a password (who signs in through single sign-on).
         check_password(_nobody_hash(), password)
         raise LoginFailed
     now = utcnow()

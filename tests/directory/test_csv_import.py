@@ -168,3 +168,15 @@ def test_the_command_shows_progress_problems_and_the_summary(tmp_path: Path, dat
     missing = run("import", str(tmp_path / "nowhere.csv"))
     assert missing.returncode == 2
     assert "cannot read" in missing.stderr
+
+
+async def test_imported_people_have_no_password_and_cannot_log_in_with_one(
+    local_node: LocalNode, tmp_path: Path
+) -> None:
+    # They sign in through the company's single sign-on; no password of theirs exists to guess.
+    await import_csv(local_node, write(tmp_path, JANE))
+    jane = await User.get(account__username="jdoe")
+    assert jane.password_hash == ""
+    for guess in ("", "correct horse battery", "jdoe"):
+        with pytest.raises(LoginFailed):
+            await log_in("jdoe", guess, delay_seconds=0)
