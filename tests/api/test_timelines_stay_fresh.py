@@ -92,6 +92,15 @@ async def test_the_home_page_stays_as_fresh_as_a_new_rendering(local_node):
         assert by_text(page, "Lunch")["poll"]["votes_count"] == 1
         assert by_text(page, "Carol news")["account"]["display_name"] == "Carol C."
 
+        # A boosted poll is the viewer's own to vote on: the boost carries their vote.
+        offsite = await post(as_carol, status="Offsite where?", poll={"options": ["lake", "hills"], "expires_in": 3600})
+        assert (await as_bob.post(f"/api/v1/statuses/{offsite['id']}/reblog")).status_code == 200
+        await assert_home_is_fresh(as_alice)  # kept before the vote
+        voted = await as_alice.post(f"/api/v1/polls/{offsite['poll']['id']}/votes", json={"choices": [0]})
+        assert voted.status_code == 200
+        boosted_poll = by_text(await assert_home_is_fresh(as_alice), "Offsite")["poll"]
+        assert boosted_poll["voted"] and boosted_poll["own_votes"] == [0] and boosted_poll["votes_count"] == 1
+
         # Undone marks show too.
         assert (await as_alice.post(f"/api/v1/statuses/{plain['id']}/unfavourite")).status_code == 200
         assert not by_text(await assert_home_is_fresh(as_alice), "release")["favourited"]
