@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Protocol
 
 from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
@@ -20,6 +21,7 @@ from models.accounts import Account
 from models.db import database, placeholders
 from models.interactions import HomeFeedEntry
 from models.lists import List, ListAccount
+from models.reads import ids_sql, rows
 from models.relationships import Block, Follow, Mute
 from models.statuses import Mention, Status, StatusTag
 from models.tags import TagFollow
@@ -43,21 +45,32 @@ _audiences: ContextVar[Audiences | None] = ContextVar("flurfunk_audiences", defa
 
 
 async def find_audiences(author_ids: Iterable[int]) -> Audiences:
-    """Four queries for what the fan-outs of many posts by `author_ids` need to know."""
+    """Three queries for what the fan-outs of many posts by `author_ids` need to know.
+
+    Fixed text with the ids written in (models.reads.ids_sql): asked for every batch of
+    received posts, where building the queries through the ORM cost more than running them.
+    """
     authors = list(set(author_ids))
-    rows = await Follow.filter(target_account_id__in=authors, account__domain="").values_list(
-        "target_account_id", "account_id"
-    )
     followers: dict[int, list[int]] = {author: [] for author in authors}
-    for author, reader in rows:
-        followers[author].append(reader)
-    readers = frozenset(reader for _, reader in rows)
+    for row in await rows(_LOCAL_FOLLOWERS.format(authors=ids_sql(authors))):
+        followers[row["target_account_id"]].append(row["account_id"])
+    readers = frozenset(reader for found in followers.values() for reader in found)
     kept_out: set[tuple[int, int]] = set()
     if readers:
         kept_out.update(await ignoring_pairs(readers, authors))
-        owners = ListAccount.filter(account_id__in=authors, list__exclusive=True, list__account_id__in=list(readers))
-        kept_out.update((owner, author) for author, owner in await owners.values_list("account_id", "list__account_id"))
+        owners = await rows(_EXCLUSIVE_LISTS.format(authors=ids_sql(authors), readers=ids_sql(readers)))
+        kept_out.update((row["owner_id"], row["account_id"]) for row in owners)
     return Audiences(followers, readers, frozenset(kept_out))
+
+
+_LOCAL_FOLLOWERS = (
+    "SELECT f.target_account_id, f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id"
+    " WHERE f.target_account_id IN ({authors}) AND a.domain = ''"
+)
+_EXCLUSIVE_LISTS = (
+    "SELECT m.account_id, l.account_id AS owner_id FROM list_accounts m JOIN lists l ON l.id = m.list_id"
+    " WHERE m.account_id IN ({authors}) AND l.exclusive = TRUE AND l.account_id IN ({readers})"
+)
 
 
 @contextmanager
@@ -89,8 +102,16 @@ async def fan_out(
     return recipients
 
 
+class FannedOut(Protocol):
+    """What fan-out needs to know of a status (a Status has it; so can a row about to be written)."""
+
+    id: int
+    visibility: str
+    reblog_id: int | None
+
+
 async def home_recipients(
-    status: Status, author: Account, boosted_author_id: int | None = None, tag_ids: list[int] | None = None
+    status: FannedOut, author: Account, boosted_author_id: int | None = None, tag_ids: list[int] | None = None
 ) -> list[int]:
     """The local accounts whose home feed `status` belongs in, in id order (see `fan_out`)."""
     known = _audiences.get()

@@ -81,28 +81,33 @@ async def store_note(node: Node, document: dict[str, Any], author: Account, dept
 
 def new_status(document: dict[str, Any], author: Account, parent: Status | None, parent_uri: str | None) -> Status:
     """The unsaved Status for a received Note by `author`, answering `parent` (or the unknown `parent_uri`)."""
+    return Status(**status_values(document, author, parent, parent_uri), account=author, in_reply_to=parent)
+
+
+def status_values(
+    document: dict[str, Any], author: Account, parent: Status | None, parent_uri: str | None
+) -> dict[str, Any]:
+    """The fields of `new_status` but its two relations (`account`, `in_reply_to`): for writing rows directly."""
     uri = document["id"]
     to, cc = ids_of(document.get("to")), ids_of(document.get("cc"))
     published = parse_datetime(document.get("published")) or utcnow()
-    return Status(
-        id=id_published(published, utcnow()),
-        uri=uri,
-        url=id_of(document.get("url")) or uri,
-        account=author,
-        local=False,
-        in_reply_to=parent,
-        in_reply_to_uri=parent_uri,
-        in_reply_to_account_id=parent.account_id if parent else None,
-        content=sanitize(text_of(document.get("content")) or text_of(document.get("contentMap"))),
-        spoiler_text=text_of(document.get("summary"))[:1000],
-        sensitive=bool(document.get("sensitive", False)),
-        visibility=visibility_of(to, cc, author.followers_url),
-        language=_language(document),
-        conversation_uri=id_of(document.get("conversation")) or id_of(document.get("context")),
-        created_at=published,
-        to_json=to,
-        cc_json=cc,
-    )
+    return {
+        "id": id_published(published, utcnow()),
+        "uri": uri,
+        "url": id_of(document.get("url")) or uri,
+        "local": False,
+        "in_reply_to_uri": parent_uri,
+        "in_reply_to_account_id": parent.account_id if parent else None,
+        "content": sanitize(text_of(document.get("content")) or text_of(document.get("contentMap"))),
+        "spoiler_text": text_of(document.get("summary"))[:1000],
+        "sensitive": bool(document.get("sensitive", False)),
+        "visibility": visibility_of(to, cc, author.followers_url),
+        "language": _language(document),
+        "conversation_uri": id_of(document.get("conversation")) or id_of(document.get("context")),
+        "created_at": published,
+        "to_json": to,
+        "cc_json": cc,
+    }
 
 
 async def update_note(status: Status, document: dict[str, Any]) -> bool:
