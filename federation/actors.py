@@ -18,6 +18,7 @@ from federation.signing_auth import HttpSignatureAuth
 from models.accounts import Account
 from models.base import utcnow
 from models.directory import WorkProfile
+from models.reads import instances, table
 from node import Node
 
 ACTOR_TYPES = {"Person", "Service", "Group", "Application", "Organization"}
@@ -133,8 +134,13 @@ async def fetch_actors(node: Node, uris: Iterable[str]) -> dict[str, Account | E
 
     Each id maps to its Account, or to what fetching it raised (for the caller to handle per id).
     """
-    wanted = set(uris)
-    known = {account.uri: account for account in await Account.filter(uri__in=list(wanted))}
+    wanted = list(set(uris))
+    # Fixed text (models.reads): asked for every batch of the inbox worker, outside any
+    # transaction, so on SQLite it is read on the event loop's thread without a hand-over.
+    marks = ", ".join("?" * len(wanted))
+    sql = f"SELECT * FROM {table(Account)} WHERE uri IN ({marks})"
+    accounts = await instances(Account, sql, wanted) if wanted else []
+    known = {account.uri: account for account in accounts}
     found: dict[str, Account | Exception] = {}
     for uri in wanted:
         account = known.get(uri)
