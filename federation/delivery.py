@@ -32,8 +32,13 @@ HEADERS = {"Content-Type": "application/activity+json"}
 FINISH_DELAY = 0.025
 
 
-async def enqueue(node: Node, actor: Account, activity: dict[str, Any], inboxes: Iterable[str]) -> int:
-    """Queue `activity` for each inbox (once per inbox) on other nodes the policy allows."""
+async def enqueue(
+    node: Node, actor: Account, activity: dict[str, Any], inboxes: Iterable[str], wake: bool = True
+) -> int:
+    """Queue `activity` for each inbox (once per inbox) on other nodes the policy allows.
+
+    `wake=False` inside a transaction: the caller wakes the workers once it committed.
+    """
     targets = sorted(
         {
             inbox
@@ -48,7 +53,8 @@ async def enqueue(node: Node, actor: Account, activity: dict[str, Any], inboxes:
         activity_id=activity["id"], actor=actor, body=json.dumps(activity, separators=(",", ":"))
     )
     await _insert_deliveries(outgoing.id, targets)
-    node.wake_delivery()
+    if wake:
+        node.wake_delivery()
     return len(targets)
 
 

@@ -5,18 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
+from tortoise.transactions import in_transaction
+
 from core.conversations import record_direct
-from core.counters import bump
+from core.counters import HeldBumps, bump, held_bumps
+from core.events import Event, held, publish_all
 from core.feeds import announce_edit, fan_out
 from core.notifications import notify
 from core.polls import PollSpec, create_poll
 from core.statuses import apply_edit, delete_status_everywhere
-from core.text import compose
+from core.text import Composed, compose
 from federation import documents, urls
 from federation.delivery import enqueue
 from federation.parse import PUBLIC
 from models.accounts import Account
 from models.base import utcnow
+from models.db import database
 from models.ids import new_id
 from models.polls import Poll
 from models.reads import rows
@@ -93,6 +97,34 @@ async def create_status(
         conversation_uri=(in_reply_to.conversation_uri if in_reply_to else None) or f"{base}/contexts/{status_id}",
         application_name=application_name,
     )
+    events: list[Event] = []
+    bumps = HeldBumps()
+    # One transaction: on PostgreSQL each statement was a commit of its own, each waiting for the
+    # WAL flush (six per post), and a failing step left half a post behind. Events, counters and
+    # the delivery workers' wake-up wait for the commit, as in the inbox worker (inbox/processing.py):
+    # a worker woken earlier would find no deliveries, and counters are written last, in a fixed
+    # order, so that two transactions never lock the same rows in opposite orders.
+    with held(events), held_bumps(bumps):
+        async with in_transaction(database().connection_name):
+            await _store_new(node, status, account, composed, visibility, in_reply_to, media, poll)
+            await bumps.write()
+    await publish_all(events)
+    node.wake_delivery()
+    return status
+
+
+async def _store_new(
+    node: Node,
+    status: Status,
+    account: Account,
+    composed: Composed,
+    visibility: str,
+    in_reply_to: Status | None,
+    media: Sequence[MediaAttachment],
+    poll: PollSpec | None,
+) -> None:
+    """Everything a new status writes, and its Create queued for delivery."""
+    base = node.settings.base_url
     await status.save()
     await Mention.bulk_create([Mention(status_id=status.id, account_id=a.id) for a in composed.mentions])
     tags = await _add_tags(status, composed.hashtags)
@@ -122,8 +154,8 @@ async def create_status(
         "Create", status.uri + "/activity", account, note, note["to"], note["cc"], status.created_at
     )
     parent_author = await Account.get_or_none(id=in_reply_to.account_id) if in_reply_to is not None else None
-    await enqueue(node, account, activity, await new_status_inboxes(status, account, composed.mentions, parent_author))
-    return status
+    inboxes = await new_status_inboxes(status, account, composed.mentions, parent_author)
+    await enqueue(node, account, activity, inboxes, wake=False)
 
 
 # Local followers who asked to be told of every post (Mastodon's "notify" on a follow).
