@@ -92,6 +92,9 @@ class Reassembler:
         return event, object_id, [a for index in sorted(parts) for a in parts[index]]
 
 
+_NOTIFY_ALL = "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload"
+
+
 class PostgresEventBus:
     def __init__(self, database_url: str, on_work: Callable[[str], None] | None = None) -> None:
         self.dsn = listener_dsn(database_url)
@@ -114,13 +117,20 @@ class PostgresEventBus:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
-    async def relay(self, event: str, object_id: int, account_ids: list[int]) -> None:
-        """Send an event to the other processes. Inside a transaction, PostgreSQL sends it on commit."""
+    async def relay(self, published: list[events.Event]) -> None:
+        """Send events to the other processes. Inside a transaction, PostgreSQL sends them on commit."""
+        payloads = [payload for event in published for payload in encode(*event)]
         try:
-            for payload in encode(event, object_id, account_ids):
+            if len(payloads) > 1 and len(set(payloads)) == len(payloads):
+                # One round trip for a batch (an inbox transaction's posts): a set-returning scan
+                # calls pg_notify row by row in array order. Not with two equal payloads, which
+                # PostgreSQL would deliver once, as it does within one transaction.
+                await database().execute_query(_NOTIFY_ALL, [EVENTS_CHANNEL, payloads])
+                return
+            for payload in payloads:
                 await database().execute_query("SELECT pg_notify($1, $2)", [EVENTS_CHANNEL, payload])
-        except Exception:  # the event is lost to other processes' streams; the work that published it is not
-            log.exception("could not relay stream event %s %s", event, object_id)
+        except Exception:  # the events are lost to other processes' streams; the work that published them is not
+            log.exception("could not relay %d stream events, the first %s", len(published), published[0][:2])
 
     def wake(self, kind: str) -> None:
         """Wake the workers of other processes for `kind` ("delivery" or "inbox") work; cheap to call often."""

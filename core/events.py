@@ -14,8 +14,10 @@ from contextvars import ContextVar
 
 Listener = Callable[[str, int, list[int]], Awaitable[None]]
 Event = tuple[str, int, list[int]]
+# A relay takes events in the order published, as many as were published together.
+Relay = Callable[[list[Event]], Awaitable[None]]
 _listeners: list[Listener] = []
-_relays: list[Listener] = []
+_relays: list[Relay] = []
 # Set while work runs inside a database transaction: events wait for its commit (see `held`).
 _held: ContextVar[list[Event] | None] = ContextVar("flurfunk_held_events", default=None)
 
@@ -29,11 +31,11 @@ def unsubscribe(listener: Listener) -> None:
         _listeners.remove(listener)
 
 
-def add_relay(relay: Listener) -> None:
+def add_relay(relay: Relay) -> None:
     _relays.append(relay)
 
 
-def remove_relay(relay: Listener) -> None:
+def remove_relay(relay: Relay) -> None:
     if relay in _relays:
         _relays.remove(relay)
 
@@ -54,17 +56,19 @@ def held(into: list[Event]) -> Iterator[None]:
 
 
 async def publish_all(events: list[Event]) -> None:
+    """`publish` each of `events`, in order; relays get them together (on PostgreSQL one NOTIFY statement)."""
+    if (waiting := _held.get()) is not None:
+        waiting.extend(events)
+        return
     for event in events:
-        await publish(*event)
+        await deliver(*event)
+    if events:
+        for relay in list(_relays):
+            await relay(events)
 
 
 async def publish(event: str, object_id: int, account_ids: list[int]) -> None:
-    if (waiting := _held.get()) is not None:
-        waiting.append((event, object_id, account_ids))
-        return
-    await deliver(event, object_id, account_ids)
-    for relay in list(_relays):
-        await relay(event, object_id, account_ids)
+    await publish_all([(event, object_id, account_ids)])
 
 
 async def deliver(event: str, object_id: int, account_ids: list[int]) -> None:
