@@ -13,7 +13,7 @@ from typing import TypeVar
 import httpx
 
 from federation.policy import DomainPolicy
-from federation.posting import Http1Poster, HttpxPoster, Poster
+from federation.posting import AiohttpPoster, HttpxPoster, Poster
 from models.db import close_database, open_database
 from settings import Settings
 
@@ -43,7 +43,7 @@ class Node:
             follow_redirects=False,
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
         )
-        poster = Http1Poster(USER_AGENT) if transport is None else HttpxPoster(http)
+        poster = AiohttpPoster(USER_AGENT) if transport is None else HttpxPoster(http)
         return cls(settings=settings, policy=DomainPolicy.from_settings(settings), http=http, poster=poster)
 
     def url(self, path: str) -> str:
