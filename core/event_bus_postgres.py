@@ -19,8 +19,6 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
-
 from core import events
 from models.db import database
 
@@ -168,6 +166,9 @@ class PostgresEventBus:
                 log.exception("stream event %s %s failed", event, object_id)
 
     async def _listen(self) -> None:
+        # Imported here: a node on SQLite never gets this far, and is spared asyncpg's 2 MB.
+        import asyncpg
+
         while True:
             try:
                 connection = await asyncpg.connect(self.dsn)

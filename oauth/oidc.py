@@ -18,16 +18,13 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from authlib.oauth2.auth import ClientAuth
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from cryptography.fernet import Fernet, InvalidToken
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -36,6 +33,9 @@ from models.directory import WorkProfile
 from oauth import authorize
 from oauth.params import text
 from settings import Settings
+
+if TYPE_CHECKING:
+    from joserfc.jwk import KeySet
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,8 @@ async def provider_info(request: Request) -> ProviderInfo:
 
 
 async def _key_set(request: Request, info: ProviderInfo, refresh: bool = False) -> KeySet:
+    from joserfc.jwk import KeySet
+
     cached: KeySet | None = getattr(request.app.state, "oidc_keys", None)
     if cached is None or refresh:
         cached = KeySet.import_key_set(await _json(request.app.state.node.http, info.jwks_uri))  # type: ignore[arg-type]
@@ -189,6 +191,10 @@ async def exchange_code(request: Request, info: ProviderInfo, code: str, verifie
 
 async def id_token_claims(request: Request, info: ProviderInfo, id_token: str, nonce: str) -> dict[str, Any]:
     """The ID token's claims once its signature, issuer, audience, expiry and nonce check out."""
+    # joserfc is loaded on the first company login, not by every node at start (about 3 MB).
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+
     settings: Settings = request.app.state.node.settings
     try:
         try:
