@@ -53,7 +53,7 @@ test: $(STAMP) $(PEER_STAMP) $(OIDC_STAMP)
 		FEDI_TEST_DB=$$FEDI_TEST_POSTGRES $(BIN)/python -m pytest -q -n 2; \
 	fi
 
-# Every benchmark in README "Benchmarks", each against its baseline in the same run (about 4 minutes
+# Every benchmark in README "Benchmarks", each against its baseline in the same run (about 5 minutes
 # on 2 cores). Home timeline reads use wrk when installed (apt-get install -y wrk), else a Python client.
 # BENCH_POSTGRES=postgres://user:pw@host:port also runs the hot paths on a fresh PostgreSQL database
 # with 2 web processes and 2 workers (about 3 minutes more); BENCH_ARGS="--db postgres://..."
