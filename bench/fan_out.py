@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 import threading
@@ -39,7 +38,16 @@ from starlette.routing import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import free_port, fresh_postgres, header, progress, rss_mb, start_processes, stop  # noqa: E402
+from bench.common import (  # noqa: E402
+    cpu_time,
+    free_port,
+    fresh_postgres,
+    header,
+    progress,
+    rss_mb,
+    start_processes,
+    stop,
+)
 from federation.errors import SignatureError  # noqa: E402
 from federation.signatures import check_request, sign, verify_signature  # noqa: E402
 from tests.nodes import NodeProcess  # noqa: E402
@@ -152,15 +160,6 @@ def post_at_once(node: NodeProcess, token: str, texts: list[str]) -> None:
         list(pool.map(post, [texts[n::POSTERS] for n in range(POSTERS)]))
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process and its living children have used (from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    # With `--web N` uvicorn's web processes are children of the serve process.
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return own + sum(cpu_seconds(int(child)) for child in children)
-
-
 def run(nodes: int, burst: int, db: str = "", web: int = 1, workers: int = 0) -> dict:
     """Run the benchmark; returns its figures.
 
@@ -186,11 +185,11 @@ def run(nodes: int, burst: int, db: str = "", web: int = 1, workers: int = 0) ->
                 one_post = receiver.wait(nodes) - started
             first = len(receiver.acks)
             started = time.perf_counter()
-            node_cpu, own_cpu = sum(cpu_seconds(p.pid) for p in processes), time.process_time()
+            node_cpu, own_cpu = cpu_time([p.pid for p in processes]), time.process_time()
             post_at_once(node, token, [f"Burst post {n}" for n in range(burst)])
             posted = time.perf_counter() - started
             last = receiver.wait(first + burst * nodes)
-            node_cpu = sum(cpu_seconds(p.pid) for p in processes) - node_cpu
+            node_cpu = cpu_time([p.pid for p in processes]) - node_cpu
             own_cpu = time.process_time() - own_cpu
             burst_seconds = last - started
             rss_after = sum(rss_mb(p.pid) for p in processes)

@@ -23,6 +23,7 @@ sys.path.insert(0, str(SHARED_TOOLS))
 
 from core.registration import create_local_account  # noqa: E402
 from models.accounts import Account  # noqa: E402
+from models.db import close_database, open_database  # noqa: E402
 from oauth.tokens import cli_application, issue_token  # noqa: E402
 from server import create_app  # noqa: E402
 from settings import Settings  # noqa: E402
@@ -93,6 +94,16 @@ class LocalNode:
         account = await create_local_account(self.settings.base_url, name, password, **kwargs)
         token = await issue_token(account, await cli_application(), "read write follow push")
         return account, token.token
+
+
+@pytest.fixture
+async def db(tmp_path: Path, database_url: str) -> AsyncIterator[Settings]:
+    """The node's database opened (schema created) without an app, for tests of the models layer."""
+    settings = Settings(domain="flurfunk.test", scheme="https", data_dir=tmp_path / "node", db_url=database_url)
+    settings.data_dir.mkdir(parents=True)
+    await open_database(settings.database_url)
+    yield settings
+    await close_database()
 
 
 @pytest.fixture

@@ -4,27 +4,14 @@ the loop's thread (models/sqlite_reader.py) wherever that gives the same answer.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from tortoise.transactions import in_transaction
 
 from core.registration import create_local_account
 from models.accounts import Account
-from models.db import close_database, database, open_database
+from models.db import database
 from models.migrations.ops import is_postgres
 from models.reads import rows, tuples
 from models.sqlite_reader import reader
-from settings import Settings
-
-
-@pytest.fixture
-async def db(tmp_path: Path, database_url: str):
-    settings = Settings(domain="flurfunk.test", scheme="https", data_dir=tmp_path / "node", db_url=database_url)
-    settings.data_dir.mkdir(parents=True)
-    await open_database(settings.database_url)
-    yield settings
-    await close_database()
 
 
 async def names() -> list[str]:

@@ -6,29 +6,17 @@ so a change that did not bump them would show stale posts. Runs on SQLite and on
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from tortoise.expressions import F
 
 from core.registration import create_local_account
 from models.accounts import Account
-from models.db import close_database, database, open_database
+from models.db import database
 from models.migrations.ops import column_names, is_postgres
 from models.migrations.runner import schema_state, upgrade
 from models.polls import Poll
 from models.reads import rows
 from models.statuses import MediaAttachment, Mention, Status, StatusTag, Tag
 from settings import Settings
-
-
-@pytest.fixture
-async def db(tmp_path: Path, database_url: str):
-    settings = Settings(domain="flurfunk.test", scheme="https", data_dir=tmp_path / "node", db_url=database_url)
-    settings.data_dir.mkdir(parents=True)
-    await open_database(settings.database_url)
-    yield settings
-    await close_database()
 
 
 async def version(table: str, row_id: int) -> int:
