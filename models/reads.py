@@ -9,7 +9,11 @@ field conversions as from a queryset. Instances read here are for reading: savin
 as for any instance loaded by Tortoise.
 
 Lists of ids are written into the SQL text (`ids_sql`) rather than bound one by one: they
-are integers from our own rows, forced through int(), so nothing needs quoting.
+are integers from our own rows, forced through int(), so nothing needs quoting. On the paths
+every request takes, a list is bound to one parameter instead (`in_ids`, `ids_value`): the text
+then stays the same from one page to the next, so SQLite and asyncpg reuse its prepared
+statement, where each new text had to be parsed and planned again (for a page's marks on SQLite,
+about 220 µs of a 300 µs page).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
@@ -50,6 +55,27 @@ async def rows(sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         db, text = _sql(sql)
         found = await db.execute_query_dict(text, list(params))
     return found
+
+
+async def union_rows(parts: Sequence[tuple[str, Sequence[Any]]]) -> list[dict[str, Any]]:
+    """The rows of `part UNION ALL part …`, each part a SELECT with its own parameters.
+
+    On SQLite's read connection each part runs as a statement of its own: SQLite runs a
+    compound SELECT of `IN` look-ups about three times slower than its parts one after another
+    (a page's marks: 126 against 40 µs), and here there is no round trip to save. Elsewhere the
+    parts go as one statement, one round trip.
+    """
+    connection = reader(database())
+    if connection is not None:
+        found: list[dict[str, Any]] = []
+        for sql, params in parts:
+            part = read(connection, sql, params)
+            if part is None:
+                break
+            found += part
+        else:
+            return found
+    return await rows(" UNION ALL ".join(sql for sql, _ in parts), [p for _, params in parts for p in params])
 
 
 async def tuples(sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
@@ -94,6 +120,22 @@ def instance_at(model: type[M], row: Sequence[Any], start: int) -> M:
 
 def table(model: type[Model]) -> str:
     return model._meta.db_table
+
+
+def backend() -> str:
+    """The open database's SQL dialect: "sqlite" or "postgres"."""
+    return database().capabilities.dialect
+
+
+def in_ids(backend: str) -> str:
+    """`IN` the ids bound to one `?` (their value from `ids_value`), as `backend`'s SQL has it."""
+    return "= ANY(?::bigint[])" if backend == "postgres" else "IN (SELECT value FROM json_each(?))"
+
+
+def ids_value(ids: Iterable[int], backend: str) -> Any:
+    """The value to bind for an `in_ids` parameter: an array on PostgreSQL, a JSON list on SQLite."""
+    values = [int(i) for i in ids]
+    return values if backend == "postgres" else orjson.dumps(values).decode()
 
 
 def ids_sql(ids: Iterable[int]) -> str:

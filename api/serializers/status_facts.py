@@ -4,24 +4,27 @@ Mentions, hashtags, which statuses have media or a poll, what the viewer did to 
 (favourited, bookmarked, pinned, boosted), the conversations they muted and whether they have
 filters: ten small look-ups on every page of every timeline. As one UNION ALL they cost one
 query instead of ten (each query is a hop to the database thread or server and back, which
-costs more than these index look-ups themselves). Media rows, polls and filters are then read
-only for the pages that have any.
+costs more than these index look-ups themselves); on SQLite's read connection, where there is
+no hop, they run one by one (models.reads.union_rows). Media rows, polls and filters are then
+read only for the pages that have any.
 
-Only integers from our own rows are put into the SQL text, so nothing needs quoting.
+The page's ids and the viewer are bound parameters, so each of the few texts is prepared once.
 `muted` is the conversation mute (POST /statuses/:id/mute), not an account mute, as in Mastodon:
 all of the viewer's (few) mutes are read, and matched to the page's conversations by the caller.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from models.filters import Filter
 from models.interactions import Bookmark, Favourite, Pin
 from models.polls import Poll
-from models.reads import ids_sql, rows, table
+from models.reads import backend, ids_value, in_ids, table, union_rows
 from models.statuses import ConversationMute, MediaAttachment, Mention, Status, StatusTag, Tag
 
 VIEWER_MARKS = ("favourited", "bookmarked", "pinned", "reblogged")
@@ -43,17 +46,24 @@ def _select(kind: str, sid: str, ref: str, name: str, display: str, rest: str) -
     return f"SELECT '{kind}' AS kind, {sid} AS sid, {ref} AS ref, {name} AS name, {display} AS display {rest}"
 
 
-def _sql(in_ids: str, viewer: int | None, content: bool) -> str:
-    parts = []
+# What each part's `?` parameters are, in order: the page's ids, the viewer's id.
+IDS, VIEWER = "ids", "viewer"
+
+
+@functools.cache
+def _parts(dialect: str, viewer: bool, content: bool) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each part's SQL and the names of its parameters."""
+    ids = in_ids(dialect)
+    parts: list[tuple[str, tuple[str, ...]]] = []
     if content:
-        parts += [
+        content_parts = [
             _select(
                 "mention",
                 "status_id",
                 "account_id",
                 "NULL",
                 "NULL",
-                f"FROM {table(Mention)} WHERE status_id IN ({in_ids})",
+                f"FROM {table(Mention)} WHERE status_id {ids}",
             ),
             _select(
                 "tag",
@@ -61,7 +71,7 @@ def _sql(in_ids: str, viewer: int | None, content: bool) -> str:
                 "t.id",
                 "t.name",
                 "t.display_name",
-                f"FROM {table(StatusTag)} l JOIN {table(Tag)} t ON t.id = l.tag_id WHERE l.status_id IN ({in_ids})",
+                f"FROM {table(StatusTag)} l JOIN {table(Tag)} t ON t.id = l.tag_id WHERE l.status_id {ids}",
             ),
             _select(
                 "media",
@@ -69,51 +79,60 @@ def _sql(in_ids: str, viewer: int | None, content: bool) -> str:
                 "NULL",
                 "NULL",
                 "NULL",
-                f"FROM {table(MediaAttachment)} WHERE status_id IN ({in_ids})",
+                f"FROM {table(MediaAttachment)} WHERE status_id {ids}",
             ),
-            _select("poll", "status_id", "NULL", "NULL", "NULL", f"FROM {table(Poll)} WHERE status_id IN ({in_ids})"),
+            _select("poll", "status_id", "NULL", "NULL", "NULL", f"FROM {table(Poll)} WHERE status_id {ids}"),
         ]
-    if viewer is not None:
-        parts += [
-            *(
-                _select(
-                    mark,
-                    "status_id",
-                    "NULL",
-                    "NULL",
-                    "NULL",
-                    f"FROM {table(model)} WHERE account_id = {viewer} AND status_id IN ({in_ids})",
-                )
-                for mark, model in (("favourited", Favourite), ("bookmarked", Bookmark), ("pinned", Pin))
-            ),
+        parts = [(sql, (IDS,)) for sql in content_parts]
+    if viewer:
+        parts += [(sql, (VIEWER, IDS)) for sql in _viewer_marks(ids)] + [(sql, (VIEWER,)) for sql in _viewer_state()]
+    return tuple(parts)
+
+
+def _viewer_marks(ids: str) -> list[str]:
+    return [
+        *(
             _select(
-                "reblogged",
-                "reblog_id",
+                mark,
+                "status_id",
                 "NULL",
                 "NULL",
                 "NULL",
-                f"FROM {table(Status)} WHERE account_id = {viewer} AND reblog_id IN ({in_ids})",
-            ),
-            _select(
-                "muted",
-                "NULL",
-                "NULL",
-                "conversation_uri",
-                "NULL",
-                f"FROM {table(ConversationMute)} WHERE account_id = {viewer}",
-            ),
-            # One row at most: whether the viewer has any filter at all (most have none).
-            _select(
-                "filters",
-                "NULL",
-                "NULL",
-                "NULL",
-                "NULL",
-                f"FROM {table(Filter)} WHERE id IN"
-                f" (SELECT id FROM {table(Filter)} WHERE account_id = {viewer} LIMIT 1)",
-            ),
-        ]
-    return " UNION ALL ".join(parts)
+                f"FROM {table(model)} WHERE account_id = ? AND status_id {ids}",
+            )
+            for mark, model in (("favourited", Favourite), ("bookmarked", Bookmark), ("pinned", Pin))
+        ),
+        _select(
+            "reblogged",
+            "reblog_id",
+            "NULL",
+            "NULL",
+            "NULL",
+            f"FROM {table(Status)} WHERE account_id = ? AND reblog_id {ids}",
+        ),
+    ]
+
+
+def _viewer_state() -> list[str]:
+    return [
+        _select(
+            "muted",
+            "NULL",
+            "NULL",
+            "conversation_uri",
+            "NULL",
+            f"FROM {table(ConversationMute)} WHERE account_id = ?",
+        ),
+        # One row at most: whether the viewer has any filter at all (most have none).
+        _select(
+            "filters",
+            "NULL",
+            "NULL",
+            "NULL",
+            "NULL",
+            f"FROM {table(Filter)} WHERE id IN (SELECT id FROM {table(Filter)} WHERE account_id = ? LIMIT 1)",
+        ),
+    ]
 
 
 async def status_facts(status_ids: Sequence[int], viewer_id: int | None, content: bool = True) -> StatusFacts:
@@ -121,7 +140,13 @@ async def status_facts(status_ids: Sequence[int], viewer_id: int | None, content
     facts = StatusFacts()
     if not status_ids or (not content and viewer_id is None):
         return facts
-    for row in await rows(_sql(ids_sql(status_ids), None if viewer_id is None else int(viewer_id), content)):
+    dialect = backend()
+    values: dict[str, Any] = {
+        IDS: ids_value(status_ids, dialect),
+        VIEWER: None if viewer_id is None else int(viewer_id),
+    }
+    parts = _parts(dialect, viewer_id is not None, content)
+    for row in await union_rows([(sql, [values[name] for name in names]) for sql, names in parts]):
         kind = row["kind"]
         if kind == "mention":
             facts.mentions.append((int(row["sid"]), int(row["ref"])))
