@@ -68,6 +68,27 @@ def read(connection: sqlite3.Connection, sql: str, params: Sequence[Any]) -> lis
         return None
 
 
+def read_each(
+    connection: sqlite3.Connection, statements: Sequence[tuple[str, Sequence[Any]]]
+) -> list[dict[str, Any]] | None:
+    """The rows of several SELECTs one after another, as `read`, in one read transaction: one
+    snapshot for all of them, as one compound SELECT would have, and one lock of the database
+    instead of one per statement."""
+    try:
+        connection.execute("BEGIN")
+        try:
+            found: list[dict[str, Any]] = []
+            for sql, params in statements:
+                found += [dict(row) for row in connection.execute(sql, params).fetchall()]
+            return found
+        finally:
+            connection.execute("COMMIT")
+    except sqlite3.Error:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        return None
+
+
 def read_tuples(connection: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]] | None:
     """As `read`, the rows as plain tuples (no dict per row, for wide or many rows)."""
     try:

@@ -10,7 +10,7 @@ from core.registration import create_local_account
 from models.accounts import Account
 from models.db import database
 from models.migrations.ops import is_postgres
-from models.reads import rows, tuples
+from models.reads import backend, ids_value, in_ids, rows, tuples, union_rows
 from models.sqlite_reader import reader
 
 
@@ -42,3 +42,28 @@ async def test_sqlite_reads_go_through_the_second_connection_outside_transaction
     await create_local_account(db.base_url, "carol", "correct horse battery")
     assert [row[0] for row in connection.execute("SELECT username FROM accounts").fetchall()] == ["carol"]
     assert await names() == ["carol"]
+
+
+async def test_a_union_of_parts_with_bound_id_lists_reads_the_same_on_every_path(db):
+    """union_rows runs its parts one by one on SQLite's read connection and as one UNION ALL
+    elsewhere (PostgreSQL, inside a transaction); in_ids binds a whole id list to one parameter."""
+    for name in ("dora", "emil", "frida"):
+        await create_local_account(db.base_url, name, "correct horse battery")
+    ids = {row["username"]: row["id"] for row in await rows("SELECT id, username FROM accounts")}
+    dialect = backend()
+    parts = [
+        (
+            f"SELECT 'picked' AS kind, username AS name FROM accounts WHERE id {in_ids(dialect)}",
+            [ids_value([ids["dora"], ids["frida"]], dialect)],
+        ),
+        ("SELECT 'named' AS kind, username AS name FROM accounts WHERE username = ?", ["emil"]),
+        (f"SELECT 'none' AS kind, username AS name FROM accounts WHERE id {in_ids(dialect)}", [ids_value([], dialect)]),
+    ]
+    expected = [("named", "emil"), ("picked", "dora"), ("picked", "frida")]
+    assert sorted((row["kind"], row["name"]) for row in await union_rows(parts)) == expected
+    async with in_transaction():
+        assert reader(database()) is None
+        assert sorted((row["kind"], row["name"]) for row in await union_rows(parts)) == expected
+    # The read connection is left out of any transaction of its own.
+    connection = reader(database())
+    assert connection is None or not connection.in_transaction
