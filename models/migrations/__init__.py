@@ -1,9 +1,10 @@
 """Schema migrations: ordered steps that bring an older database up to the current models.
 
 A fresh database gets the current models' schema in one go (Tortoise's generator, as fast as
-before), plus the render-version columns and triggers that no model describes
-(render_versions.py), and every step below is recorded as applied, since that includes them.
-An existing database runs the steps it has not recorded, in order, in `schema_migrations`.
+before), plus the render-version columns and triggers and the indexes of references that no
+model describes (render_versions.py, reference_indexes.py), and every step below is recorded
+as applied, since that includes them. An existing database runs the steps it has not
+recorded, in order, in `schema_migrations`.
 
 Adding a field or a table to a model therefore means adding a step here that does the same to
 an existing database, with the helpers of models.migrations.ops (they are idempotent, so a step
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from models.migrations import m0001_initial, m0002_render_versions
+from models.migrations import m0001_initial, m0002_render_versions, m0003_reference_indexes
 
 
 @dataclass(frozen=True)
@@ -36,4 +37,5 @@ class Migration:
 MIGRATIONS: list[Migration] = [
     Migration.from_module(m0001_initial),
     Migration.from_module(m0002_render_versions),
+    Migration.from_module(m0003_reference_indexes),
 ]

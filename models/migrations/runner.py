@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from models.migrations import MIGRATIONS, Migration
 from models.migrations.ops import MigrationError, create_missing_tables, is_postgres, table_names
+from models.migrations.reference_indexes import ensure_reference_indexes
 from models.migrations.render_versions import ensure_render_versions
 
 TABLE = "schema_migrations"
@@ -88,6 +89,7 @@ async def _upgrade(db: BaseDBAsyncClient, migrations: Sequence[Migration], say: 
         say(f"creating the schema of a new database (up to migration {migrations[-1].name})")
         await create_missing_tables(db)
         await ensure_render_versions(db)
+        await ensure_reference_indexes(db)
         for migration in migrations:
             await _record(db, migration.name)
         return [m.name for m in migrations]
