@@ -64,7 +64,11 @@ def test_the_websocket_multiplexes_user_and_public_streams(start_node):
         async with websockets.connect(uri) as socket:
             await socket.send(json.dumps({"type": "subscribe", "stream": "user"}))
             await socket.send(json.dumps({"type": "subscribe", "stream": "public:local"}))
-            await asyncio.sleep(0.2)
+            # Subscriptions are taken in order and not acknowledged: once a local post shows on
+            # the second, both are in place (a fixed wait here was too short on a busy machine).
+            await asyncio.to_thread(carol.toot, "Warming up")
+            while "Warming up" not in json.loads(await asyncio.wait_for(socket.recv(), 15)).get("payload", ""):
+                pass
             await asyncio.to_thread(bob.toot, "For alice's home")
             await asyncio.to_thread(carol.toot, "For the local timeline")
             messages = []
