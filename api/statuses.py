@@ -29,9 +29,10 @@ from api.status_params import (
     media_ids,
     poll_spec,
 )
-from core.visibility import can_see
+from core.visibility import can_see, visible
 from models.accounts import Account, User
 from models.base import utcnow
+from models.reads import instances, table
 from models.statuses import IdempotencyKey, MediaAttachment, Status, StatusEdit
 from outbox import statuses as outbox
 
@@ -188,7 +189,7 @@ async def show_statuses(request: Request) -> JSONResponse:
             continue
     found = {s.id: s for s in await Status.filter(id__in=ids)}
     who = viewer(request)
-    shown = [found[i] for i in dict.fromkeys(ids) if i in found and await can_see(found[i], who)]
+    shown = await visible([found[i] for i in dict.fromkeys(ids) if i in found], who)
     return JSONResponse(await StatusSerializer(request.app.state.node.settings.base_url, who).many(shown))
 
 
@@ -257,18 +258,30 @@ async def status_source_view(request: Request) -> JSONResponse:
 
 
 async def _ancestors(status: Status, who: Account | None) -> list[Status]:
+    """The statuses it replies to, up the thread to the first post (at most ANCESTORS_LIMIT), oldest first.
+
+    One recursive query walks the chain (a query per ancestor before); a loop in the chain
+    ends it at the first status seen again.
+    """
+    found = await instances(Status, _ANCESTORS_SQL, [status.id, ANCESTORS_LIMIT])
     chain: list[Status] = []
-    parent_id = status.in_reply_to_id
     seen = {status.id}
-    while parent_id and parent_id not in seen and len(chain) < ANCESTORS_LIMIT:
-        seen.add(parent_id)
-        parent = await Status.get_or_none(id=parent_id)
-        if parent is None:
+    for parent in found:  # nearest first
+        if parent.id in seen:
             break
+        seen.add(parent.id)
         chain.append(parent)
-        parent_id = parent.in_reply_to_id
     chain.reverse()
-    return [s for s in chain if await can_see(s, who)]
+    return await visible(chain, who)
+
+
+_ANCESTORS_SQL = (
+    "WITH RECURSIVE chain(id, parent, depth) AS ("
+    f" SELECT id, in_reply_to_id, 0 FROM {table(Status)} WHERE id = ?"
+    f" UNION ALL SELECT s.id, s.in_reply_to_id, c.depth + 1 FROM {table(Status)} s"
+    " JOIN chain c ON s.id = c.parent WHERE c.depth < ?)"
+    f" SELECT s.* FROM chain c JOIN {table(Status)} s ON s.id = c.id WHERE c.depth > 0 ORDER BY c.depth"
+)
 
 
 async def _descendants(status: Status, who: Account | None) -> list[Status]:
@@ -290,7 +303,7 @@ async def _descendants(status: Status, who: Account | None) -> list[Status]:
         current = stack.pop()
         ordered.append(current)
         stack.extend(reversed(children.get(current.id, [])))
-    return [s for s in ordered if await can_see(s, who)]
+    return await visible(ordered, who)
 
 
 @scoped("read:statuses", optional=True)
