@@ -21,12 +21,12 @@ from api.lists import list_or_404
 from api.pagination import Page, apply, ordered, page_params, page_sql, paged_json, paged_response
 from api.params import query_flag, query_list
 from api.serializers.filters import hidden_in
-from api.serializers.status_cache import cached_page_json, home_keys_sql, keys_sql
+from api.serializers.status_cache import cached_page_json, home_keys_sql, keys_of
 from api.serializers.statuses import StatusSerializer
 from core.feeds import list_statuses
 from models.accounts import Account
 from models.interactions import Bookmark, Favourite, HomeFeedEntry
-from models.reads import ids_sql, instances, table
+from models.reads import instances, table
 from models.relationships import Block, Mute
 from models.statuses import MediaAttachment, Status, StatusTag
 
@@ -68,7 +68,7 @@ async def status_page(
     base = request.app.state.node.settings.base_url
     if not ids:
         return paged_response(request, [], ids)
-    encoded = await cached_page_json(request.app.state.rendered_statuses, base, me, keys_sql(ids_sql(ids)))
+    encoded = await cached_page_json(request.app.state.rendered_statuses, base, me, *keys_of(ids))
     if encoded is not None:
         return paged_json(request, encoded[0], ids)
     body = await StatusSerializer(base, me).many(await statuses_in_order(ids))

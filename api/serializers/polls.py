@@ -11,7 +11,7 @@ from api.serializers.common import iso_ms
 from models.accounts import Account
 from models.base import utcnow
 from models.polls import Poll, PollVote
-from models.reads import ids_sql, instances, rows, table
+from models.reads import backend, ids_value, in_ids, instances, rows, table
 
 
 def poll_entity(poll: Poll, viewer: Account | None, own_votes: Sequence[int], now: datetime | None = None) -> dict:
@@ -43,15 +43,17 @@ async def polls_for_statuses(status_ids: Sequence[int], viewer: Account | None) 
     """Poll entities by status id, for the statuses of a page that have one."""
     if not status_ids:
         return {}
-    polls = await instances(Poll, f"SELECT * FROM {table(Poll)} WHERE status_id IN ({ids_sql(status_ids)})")
+    dialect = backend()
+    polls = await instances(
+        Poll, f"SELECT * FROM {table(Poll)} WHERE status_id {in_ids(dialect)}", [ids_value(status_ids, dialect)]
+    )
     if not polls:
         return {}
     own: dict[int, list[int]] = defaultdict(list)
     if viewer is not None:
         for row in await rows(
-            f"SELECT poll_id, choice FROM {table(PollVote)}"
-            f" WHERE account_id = ? AND poll_id IN ({ids_sql(p.id for p in polls)})",
-            [viewer.id],
+            f"SELECT poll_id, choice FROM {table(PollVote)} WHERE account_id = ? AND poll_id {in_ids(dialect)}",
+            [viewer.id, ids_value((p.id for p in polls), dialect)],
         ):
             own[row["poll_id"]].append(row["choice"])
     now = utcnow()

@@ -19,6 +19,7 @@ renamed; such a mention shows the old name until its status changes or leaves th
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from api.serializers.statuses import StatusSerializer, add_viewer_state, statuse
 from core.lru import LRU
 from models.accounts import Account
 from models.interactions import HomeFeedEntry
-from models.reads import ids_sql, table, tuples
+from models.reads import backend, ids_value, in_ids, table, tuples
 from models.statuses import Status, conversation_key
 
 # About 6.5 KB each in memory with its JSON: 2,048 entities (some 13 MB) hold the newest posts of a busy node.
@@ -81,19 +82,23 @@ class RenderedStatuses:
         return len(self._entries)
 
 
-_KEY_COLUMNS = (
-    "SELECT s.id, s.render_version, a.render_version, s.reblog_id, o.render_version, oa.render_version"
-)
+_KEY_COLUMNS = "SELECT s.id, s.render_version, a.render_version, s.reblog_id, o.render_version, oa.render_version"
 
 
-def keys_sql(statuses_sql: str) -> str:
-    """Each status's key, for the statuses whose ids `statuses_sql` selects."""
+@functools.cache
+def _keys_of_sql(dialect: str) -> str:
     s, a = table(Status), table(Account)
     return (
         f"{_KEY_COLUMNS} FROM {s} s JOIN {a} a ON a.id = s.account_id"
         f" LEFT JOIN {s} o ON o.id = s.reblog_id LEFT JOIN {a} oa ON oa.id = o.account_id"
-        f" WHERE s.id IN ({statuses_sql})"
+        f" WHERE s.id {in_ids(dialect)}"
     )
+
+
+def keys_of(status_ids: Collection[int]) -> tuple[str, list[Any]]:
+    """The SQL and parameters of these statuses' keys: the ids are bound, so the text is the same for every page."""
+    dialect = backend()
+    return _keys_of_sql(dialect), [ids_value(status_ids, dialect)]
 
 
 def home_keys_sql(bounds: str) -> str:
@@ -118,7 +123,7 @@ class _Page:
 async def _page(
     cache: RenderedStatuses, base: str, viewer: Account | None, sql: str, params: Sequence[Any]
 ) -> _Page | None:
-    """The kept entries of the statuses whose keys `sql` (keys_sql, home_keys_sql) selects.
+    """The kept entries of the statuses whose keys `sql` (keys_of, home_keys_sql) selects.
 
     None for a viewer with filters."""
     keyed = sorted((tuple(row) for row in await tuples(sql, params)), reverse=True)
@@ -149,14 +154,13 @@ async def _page(
 
 
 async def cached_page(
-    cache: RenderedStatuses, base: str, viewer: Account | None, statuses_sql: str, params: Sequence[Any] = ()
+    cache: RenderedStatuses, base: str, viewer: Account | None, status_ids: Collection[int]
 ) -> list[dict[str, Any]] | None:
-    """The entities of the statuses `statuses_sql` selects, newest first, as `viewer` (None: anyone) sees them.
+    """The entities of these statuses, newest first, as `viewer` (None: anyone) sees them.
 
-    `statuses_sql` is a subquery of status ids, or a list of them (models.reads.ids_sql).
     None when the viewer has filters: the caller renders the page in full then.
     """
-    page = await _page(cache, base, viewer, keys_sql(statuses_sql), params)
+    page = await _page(cache, base, viewer, *keys_of(status_ids))
     if page is None:
         return None
 
@@ -250,7 +254,7 @@ async def status_entities(
     """The entities of these statuses by id, reused where unchanged (missing statuses left out)."""
     if not status_ids:
         return {}
-    entities = await cached_page(cache, base, viewer, ids_sql(status_ids))
+    entities = await cached_page(cache, base, viewer, status_ids)
     if entities is None:  # the viewer has filters
         entities = await StatusSerializer(base, viewer).many(await statuses_by_id(status_ids))
     return {int(entity["id"]): entity for entity in entities}
