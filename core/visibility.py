@@ -6,45 +6,36 @@ from collections.abc import Sequence
 
 from tortoise.expressions import Q
 
-from core.relations import blocks_either_way, follows
 from models.accounts import Account
 from models.relationships import Block, Follow
 from models.statuses import Mention, Status
 
+OPEN = ("public", "unlisted")
+
 
 async def can_see(status: Status, viewer: Account | None) -> bool:
-    if viewer is not None and viewer.id == status.account_id:
-        return True
-    if viewer is not None and await blocks_either_way(viewer.id, status.account_id):
-        return False
-    if status.visibility in ("public", "unlisted"):
-        return True
-    if viewer is None:
-        return False
-    if await Mention.exists(status_id=status.id, account_id=viewer.id):
-        return True
-    return status.visibility == "private" and await follows(viewer.id, status.account_id)
+    return bool(await visible([status], viewer))
 
 
 async def visible(statuses: Sequence[Status], viewer: Account | None) -> list[Status]:
-    """Those of `statuses` that `viewer` may see, in order: can_see for many at once.
+    """Those of `statuses` that `viewer` (None: anyone) may see, in order.
 
-    Three queries at most, whatever the number of statuses: the blocks between the viewer and
-    the authors, the viewer's mentions among the statuses not public, and whom of their authors
-    the viewer follows. A thread's context asked them once per status before.
+    The author sees their own; a block either way hides everything else; public and unlisted
+    posts are open to all; a mentioned viewer sees the post; a follower sees a private one.
+    Three queries at most, whatever the number of statuses (a thread's context, a page of ids).
     """
-    others = [s for s in statuses if viewer is None or s.account_id != viewer.id]
     if viewer is None:
-        return [s for s in statuses if s.visibility in ("public", "unlisted")]
+        return [s for s in statuses if s.visibility in OPEN]
+    others = [s for s in statuses if s.account_id != viewer.id]
     authors = {s.account_id for s in others}
     blocked: set[int] = set()
     if authors:
-        for a, b in await Block.filter(
+        pairs = await Block.filter(
             Q(account_id=viewer.id, target_account_id__in=authors)
             | Q(account_id__in=authors, target_account_id=viewer.id)
-        ).values_list("account_id", "target_account_id"):
-            blocked.add(b if a == viewer.id else a)
-    closed = [s for s in others if s.account_id not in blocked and s.visibility not in ("public", "unlisted")]
+        ).values_list("account_id", "target_account_id")
+        blocked = {b if a == viewer.id else a for a, b in pairs}
+    closed = [s for s in others if s.account_id not in blocked and s.visibility not in OPEN]
     mentioned: set[int] = set()
     followed: set[int] = set()
     if closed:
@@ -66,7 +57,7 @@ async def visible(statuses: Sequence[Status], viewer: Account | None) -> list[St
             return True
         if status.account_id in blocked:
             return False
-        if status.visibility in ("public", "unlisted") or status.id in mentioned:
+        if status.visibility in OPEN or status.id in mentioned:
             return True
         return status.visibility == "private" and status.account_id in followed
 
