@@ -65,6 +65,12 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def tree_rss_mb(pids: list[int]) -> float:
+    """Resident memory of these processes and their living descendants together (a node's signing
+    process, uvicorn's web processes), in MB."""
+    return sum(rss_mb(pid) for pid in process_tree(pids))
+
+
 def cpu_time(pids: list[int]) -> float:
     """User plus system CPU seconds these processes and their living descendants have used (from /proc)."""
     total = 0.0

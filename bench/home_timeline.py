@@ -32,15 +32,14 @@ from bench.common import (  # noqa: E402
     fresh_postgres,
     header,
     percentile,
-    process_tree,
     progress,
     request_bytes,
-    rss_mb,
     run_load,
     run_wrk,
     start_baseline,
     start_processes,
     stop,
+    tree_rss_mb,
     wrk_available,
 )
 from tests.nodes import NodeProcess  # noqa: E402
@@ -161,7 +160,7 @@ def run(
             if len(response.json()) != 40:
                 raise SystemExit("the home timeline did not return 40 statuses")
             node_figures = _measure(node.port, node.domain, path, auth, connections, seconds, "node", processes)
-            rss_after = sum(rss_mb(pid) for pid in process_tree([p.pid for p in processes]))
+            rss_after = tree_rss_mb([p.pid for p in processes])
         finally:
             for process in processes:
                 stop(process)

@@ -41,11 +41,11 @@ from bench.common import (  # noqa: E402
     header,
     progress,
     request_bytes,
-    rss_mb,
     run_load,
     start_baseline,
     start_processes,
     stop,
+    tree_rss_mb,
 )
 from federation.keys import generate_key_pair  # noqa: E402
 from federation.signatures import sign  # noqa: E402
@@ -179,7 +179,7 @@ def run(activities: int, actor_count: int, concurrency: int, db: str = "", web: 
 
         separate = web > 1 or workers > 0
         processes = start_processes(node, web, workers) if separate else [node.start().process]
-        figures: dict = {"rss_idle_mb": sum(rss_mb(p.pid) for p in processes)}
+        figures: dict = {"rss_idle_mb": tree_rss_mb([p.pid for p in processes])}
         pids = [p.pid for p in processes]
         try:
             cpu_before, started = [cpu_time([pid]) for pid in pids], time.perf_counter()
@@ -202,7 +202,7 @@ def run(activities: int, actor_count: int, concurrency: int, db: str = "", web: 
             figures["node_cpu_s"] = sum(each)
             with node.client(token) as client:
                 page = client.get("/api/v1/timelines/home", params={"limit": 40}).json()
-            figures["rss_after_mb"] = sum(rss_mb(p.pid) for p in processes)
+            figures["rss_after_mb"] = tree_rss_mb([p.pid for p in processes])
             if seen < activities:
                 _explain_shortfall(counter, node.data_dir / "server.log")
         finally:

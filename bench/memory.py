@@ -22,7 +22,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import header, request_bytes, rss_mb, run_load  # noqa: E402
+from bench.common import header, request_bytes, run_load, tree_rss_mb  # noqa: E402
 from bench.home_timeline import seed  # noqa: E402
 from bench.inbox_ingest import _seed, make_actors, signed_creates  # noqa: E402
 from tests.nodes import NodeProcess  # noqa: E402
@@ -41,7 +41,7 @@ def run(activities: int, statuses: int, seconds: int) -> dict:
         node.start()
         try:
             time.sleep(3)
-            idle = rss_mb(node.process.pid)
+            idle = tree_rss_mb([node.process.pid])
             print(f"  idle RSS {idle:.0f} MB", flush=True)
             run_load(node.port, requests, 32, label="activities POSTed")
             with node.client(token) as client:
@@ -55,7 +55,7 @@ def run(activities: int, statuses: int, seconds: int) -> dict:
             auth = {"Authorization": f"Bearer {token}"}
             httpx.get(node.url + path, headers=auth, timeout=30).raise_for_status()
             run_load(node.port, [request_bytes("GET", path, node.domain, auth)], 32, seconds, "home timeline reads")
-            after = rss_mb(node.process.pid)
+            after = tree_rss_mb([node.process.pid])
         finally:
             node.stop()
     return {"idle_mb": idle, "after_mb": after, "activities": activities, "statuses": statuses}

@@ -1,8 +1,9 @@
-"""The delivery worker's loop: claim, sign on a thread, send, with each stage kept busy.
+"""The delivery worker's loop: claim, sign in a child process, send, with each stage kept busy.
 
-Three stages run side by side. Claimed deliveries are handed to the signing thread
-(federation/signer.py), which signs them one after another on a second core; signed ones wait
-in `signed` until one of the `concurrency` sending slots is free. The next batch is claimed
+Three stages run side by side. Claimed deliveries are handed to the signing process
+(federation/signing_process.py; a thread, federation/signer.py, should no process start), which
+signs them one after another on a second core; signed ones wait in `signed` until one of the
+`concurrency` sending slots is free. The next batch is claimed
 while the ones before it are being signed and sent, so the signer is not left waiting for a
 claim or for a slot to free up (before, the loop claimed only as many as had just finished, and
 most batches were one or two deliveries, signed in the event loop).
@@ -21,6 +22,7 @@ from collections import deque
 from federation.delivery import Ready, Sender
 from federation.queue import claim, release
 from federation.signer import Signer
+from federation.signing_process import ProcessSigner
 from models.queues import Delivery
 from node import Node
 
@@ -29,6 +31,8 @@ POLL_SECONDS = 1.0
 # Claiming for one or two freed slots would cost a query per delivery; a smaller room waits
 # until more slots free up (unless nothing at all is under way).
 CLAIM_AT_LEAST = 8
+# A signing process with nothing to sign for this long is stopped (the next burst starts another).
+SIGNER_IDLE = 60.0
 
 Prepared = tuple[Delivery, Ready]
 Signed = tuple[Delivery, Ready, dict[str, str]]
@@ -40,7 +44,7 @@ class DeliveryLoop:
         self.sender = Sender(node)
         self.concurrency = concurrency
         self.ahead = concurrency if ahead is None else ahead
-        self.signing: list[Prepared] = []  # handed to the signer, not back yet (in order)
+        self.signing: dict[int, Prepared] = {}  # handed to the signer, not back yet, by delivery id
         self.signed: deque[Signed] = deque()
         self.running: set[asyncio.Task] = set()
         self.stopping = False
@@ -52,7 +56,9 @@ class DeliveryLoop:
         # delivery would add and remove a callback on each of them at every wake-up.
         self.progress = asyncio.Event()
         self._waiters: dict[asyncio.Event, asyncio.Future] = {}
-        self._signer: Signer[Prepared, Signed] | None = None
+        self._signer: ProcessSigner | Signer[Prepared, Signed] | None = None
+        self._retired: list[ProcessSigner] = []
+        self._signer_used = 0.0
 
     def _held(self) -> int:
         return len(self.signing) + len(self.signed) + len(self.running)
@@ -69,7 +75,17 @@ class DeliveryLoop:
                 await self._claim(room)
                 continue  # the claim took a moment: whatever finished meanwhile is handled first
             await self._wait(stop)
+            if not self._held():
+                await self._retire_idle_signer()
         await self._stop()
+
+    async def _retire_idle_signer(self) -> None:
+        """Stop a signing process that has had nothing to sign for SIGNER_IDLE seconds: an idle
+        node does not keep its memory (about 28 MB) resident."""
+        loop = asyncio.get_running_loop()
+        if isinstance(self._signer, ProcessSigner) and loop.time() - self._signer_used > SIGNER_IDLE:
+            signer, self._signer = self._signer, None
+            await signer.close()
 
     async def _claim(self, limit: int) -> None:
         try:
@@ -87,13 +103,24 @@ class DeliveryLoop:
             self.signed.append(self.sender.signed(*prepared[0]))
             self._send_signed()
             return
-        if self._signer is None:
-            self._signer = Signer(lambda job: self.sender.signed(*job), self._signed_back)
-        self.signing.extend(prepared)
+        if self._signer is None or self._signer.broken:
+            self._signer = await self._new_signer()
+        self.signing.update((job.id, (job, ready)) for job, ready in prepared)
         self._signer.submit(prepared)
+        self._signer_used = asyncio.get_running_loop().time()
 
-    def _signed_back(self, signed: list[Signed], taken: int) -> None:
-        del self.signing[:taken]
+    async def _new_signer(self) -> ProcessSigner | Signer[Prepared, Signed]:
+        if self._signer is not None:  # a child that died: its thread finishes what it had
+            self._retired.append(self._signer)
+        sign_here = self._sign_here
+        return await ProcessSigner.start(sign_here, self._signed_back) or Signer(sign_here, self._signed_back)
+
+    def _sign_here(self, prepared: Prepared) -> Signed:
+        return self.sender.signed(*prepared)
+
+    def _signed_back(self, signed: list[Signed], taken: list[Prepared]) -> None:
+        for job, _ in taken:
+            self.signing.pop(job.id, None)
         self.signed.extend(signed)
         self._send_signed()
         self.progress.set()
@@ -130,10 +157,11 @@ class DeliveryLoop:
         # Deliveries under way are finished (each is bounded by the HTTP timeout) rather than left
         # to their lease; those not yet sent are given back.
         self.stopping = True
-        if self._signer is not None:
-            await self._signer.close()
+        for signer in [*self._retired, self._signer]:
+            if signer is not None:
+                await signer.close()
             await asyncio.sleep(0)  # the last signed ones come back
-        unsent = [job.id for job, _ in self.signing] + [job.id for job, _, _ in self.signed]
+        unsent = list(self.signing) + [job.id for job, _, _ in self.signed]
         if self.running:
             await asyncio.wait(self.running)
         if unsent:

@@ -76,8 +76,12 @@ def sign(
     key_id: str,
     private_key_pem: str,
     now: datetime | None = None,
+    digest: str | None = None,
 ) -> dict[str, str]:
-    """Headers to add to a request so Mastodon accepts it: Host, Date, Digest (with a body), Signature."""
+    """Headers to add to a request so Mastodon accepts it: Host, Date, Digest (with a body), Signature.
+
+    `digest`: the body's Digest when the caller already has it (one body, many inboxes).
+    """
     parts = urlsplit(url)
     path = parts.path or "/"
     if parts.query:
@@ -85,7 +89,7 @@ def sign(
     headers = {"host": parts.netloc, "date": http_date(now)}
     names: tuple[str, ...] = ("(request-target)", "host", "date")
     if body is not None:
-        headers["digest"] = body_digest(body)
+        headers["digest"] = digest or body_digest(body)
         names += ("digest",)
     text = signing_string(method, path, headers, names)
     key = load_private_key(private_key_pem)

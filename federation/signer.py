@@ -28,10 +28,12 @@ Out = TypeVar("Out")
 
 class Signer(Generic[In, Out]):
     """Runs `sign` on each item given to `submit`, in order, on a thread of its own. The results
-    reach `done(results, taken)` on the event loop, `taken` counting the items they came from
+    reach `done(results, taken)` on the event loop, `taken` being the items they came from
     (an item whose signing fails is logged and left out)."""
 
-    def __init__(self, sign: Callable[[In], Out], done: Callable[[list[Out], int], None]) -> None:
+    broken = False  # as a signing process that died (federation/signing_process.py); a thread does not
+
+    def __init__(self, sign: Callable[[In], Out], done: Callable[[list[Out], list[In]], None]) -> None:
         self._sign = sign
         self._done = done
         self._loop = asyncio.get_running_loop()
@@ -50,23 +52,23 @@ class Signer(Generic[In, Out]):
 
     def _run(self) -> None:
         signed: list[Out] = []
-        taken = 0
+        taken: list[In] = []
         while True:
             item = self._queue.get()
             if item is _STOP:
                 break
-            taken += 1
+            taken.append(item)  # type: ignore[arg-type]
             try:
                 signed.append(self._sign(item))  # type: ignore[arg-type]
             except Exception:  # its lease runs out and it is tried again
                 log.exception("signing a delivery failed")
-            if taken >= HAND_OVER or self._queue.empty():
+            if len(taken) >= HAND_OVER or self._queue.empty():
                 self._hand_over(signed, taken)
-                signed, taken = [], 0
+                signed, taken = [], []
         if taken:
             self._hand_over(signed, taken)
 
-    def _hand_over(self, signed: list[Out], taken: int) -> None:
+    def _hand_over(self, signed: list[Out], taken: list[In]) -> None:
         try:
             self._loop.call_soon_threadsafe(self._done, signed, taken)
         except RuntimeError:  # the loop is closed: the deliveries' leases run out
