@@ -11,10 +11,16 @@ from models.relationships import Block, Follow
 
 
 async def local_follower_ids(account_id: int, reblogs_only: bool = False) -> list[int]:
-    query = Follow.filter(target_account_id=account_id, account__domain="")
-    if reblogs_only:
-        query = query.filter(show_reblogs=True)
-    return list(await query.values_list("account_id", flat=True))
+    # Fixed text: asked for every post and boost, where the ORM took longer to build the query
+    # (about 0.5 ms) than SQLite to run it.
+    sql = _LOCAL_FOLLOWERS + (" AND f.show_reblogs" if reblogs_only else "")
+    return [row["account_id"] for row in await rows(sql, [account_id])]
+
+
+_LOCAL_FOLLOWERS = (
+    "SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id"
+    " WHERE f.target_account_id = ? AND a.domain = ''"
+)
 
 
 async def ignoring(viewer_ids: Iterable[int], author_ids: Iterable[int]) -> set[int]:

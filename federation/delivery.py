@@ -39,13 +39,8 @@ async def enqueue(
 
     `wake=False` inside a transaction: the caller wakes the workers once it committed.
     """
-    targets = sorted(
-        {
-            inbox
-            for inbox in inboxes
-            if inbox and host_of(inbox) != node.settings.domain and node.policy.allows_url(inbox)
-        }
-    )
+    own, allows = node.settings.domain, node.policy.allows
+    targets = sorted({inbox for inbox in inboxes if inbox and (host := host_of(inbox)) != own and allows(host)})
     if not targets:
         return 0
     # Encoded once, shared by every delivery of this activity.

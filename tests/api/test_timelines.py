@@ -67,6 +67,31 @@ async def test_home_shows_own_and_followed_posts_but_not_strangers_or_their_priv
     assert response.links["next"]["url"].startswith("https://flurfunk.test/api/v1/timelines/home?")
 
 
+async def test_home_leaves_out_the_boosts_of_those_followed_without_reblogs(local_node):
+    node = local_node.node
+    alice, alice_token = await local_node.user("alice")
+    dora, dora_token = await local_node.user("dora")
+    bob, bob_token = await local_node.user("bob")
+    carol, _ = await local_node.user("carol")
+    await follow(node, alice, bob, False, False)  # as POST /follow with reblogs=false
+    await follow(node, dora, bob)
+    carols = await create_status(node, carol, "carol public")
+    async with local_node.client(bob_token) as client:
+        assert (await client.post(f"/api/v1/statuses/{carols.id}/reblog")).status_code == 200
+    await create_status(node, bob, "bob own")
+
+    async with local_node.client(alice_token) as client:
+        alice_sees, _ = await get_page(client, "/api/v1/timelines/home")
+    async with local_node.client(dora_token) as client:
+        dora_sees, _ = await get_page(client, "/api/v1/timelines/home")
+
+    assert texts(alice_sees) == ["bob own"]
+    assert [s["reblog"]["content"] if s["reblog"] else s["content"] for s in dora_sees] == [
+        "<p>bob own</p>",
+        "<p>carol public</p>",
+    ]
+
+
 async def test_home_needs_a_token_with_read_statuses(local_node):
     alice, _ = await local_node.user("alice")
     narrow = await scoped_token(alice, "read:notifications")
