@@ -24,9 +24,10 @@ import secrets
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -44,6 +45,7 @@ from api.streaming_hub import StreamHub
 from core import events
 from core.event_bus_postgres import PostgresEventBus, is_postgres
 from core.registration import RegistrationError, create_local_account
+from core.sqlite_work_watch import SqliteWorkWatch
 from directory import cli as directory_cli
 from directory import import_cli
 from directory.routes import routes as directory_routes
@@ -51,7 +53,7 @@ from federation.actors import instance_actor
 from inbox.routes import routes as inbox_routes
 from models import migrate_cli
 from models.accounts import Account, User
-from models.db import close_database, open_database
+from models.db import close_database, database, open_database
 from node import Node, with_node
 from oauth.tokens import cli_application, issue_token
 from outbox.routes import routes as outbox_routes
@@ -153,6 +155,15 @@ async def join_other_processes(node: Node) -> PostgresEventBus | None:
     return bus
 
 
+def _sqlite_work_watch(node: Node) -> SqliteWorkWatch | None:
+    """On an SQLite file, what wakes this worker process when a web process queues work."""
+    db = database()
+    filename = getattr(db, "filename", "")
+    if db.capabilities.dialect != "sqlite" or filename in ("", ":memory:"):
+        return None
+    return SqliteWorkWatch(node, filename)
+
+
 async def run_worker_process(settings: Settings, concurrency: int, stop: asyncio.Event) -> None:
     """`python server.py worker`: deliveries, inbox processing and the periodic jobs, until `stop`."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -163,7 +174,11 @@ async def run_worker_process(settings: Settings, concurrency: int, stop: asyncio
         await instance_actor(node)
         bus = await join_other_processes(node)
         try:
-            await run_workers(node, stop, concurrency)
+            watch = _sqlite_work_watch(node)
+            if watch is None:
+                await run_workers(node, stop, concurrency)
+            else:
+                await asyncio.gather(run_workers(node, stop, concurrency), watch.run(stop))
         finally:
             if bus is not None:
                 await bus.close()
@@ -291,8 +306,20 @@ def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         await run_worker_process(settings, args.concurrency, stop)
 
     _settle()
-    asyncio.run(work())
+    _run_loop(work())
     return 0
+
+
+def _run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run `main` on uvloop when it is installed, as uvicorn runs `serve`: the worker's every
+    query result comes back from aiosqlite's thread through the loop, which uvloop wakes for
+    far less than asyncio's own selector loop."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 def parser() -> argparse.ArgumentParser:

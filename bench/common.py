@@ -308,7 +308,20 @@ def start_processes(node, web: int, workers: int) -> list[subprocess.Popen]:
     serve = [PYTHON, "server.py", "serve", "--port", str(node.port), "--log-level", "warning", "--no-worker"]
     processes = [subprocess.Popen([*serve, "--workers", str(web)], cwd=ROOT, env=node.env(), stdout=log, stderr=log)]
     wait_listening(node.port, processes[0])
+    started = (node.data_dir / "server.log").read_text(errors="replace").count(WORKER_STARTED)
     for _ in range(workers):
         command = [PYTHON, "server.py", "worker"]
         processes.append(subprocess.Popen(command, cwd=ROOT, env=node.env(), stdout=log, stderr=log))
+    # Measured from when the workers run, as they would on a node long started: their imports
+    # (about a second of CPU) are neither waited for nor counted.
+    deadline = time.monotonic() + 60
+    while (node.data_dir / "server.log").read_text(errors="replace").count(WORKER_STARTED) < started + workers:
+        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+            raise RuntimeError(f"the worker processes did not start; see {node.data_dir / 'server.log'}")
+        time.sleep(0.05)
+    time.sleep(0.5)  # from the line printed to the loops running: the database opened, the instance actor read
     return processes
+
+
+# What `server.py worker` prints once its code is loaded.
+WORKER_STARTED = "Flurfunk worker for"
