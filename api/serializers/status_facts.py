@@ -46,8 +46,9 @@ def _select(kind: str, sid: str, ref: str, name: str, display: str, rest: str) -
     return f"SELECT '{kind}' AS kind, {sid} AS sid, {ref} AS ref, {name} AS name, {display} AS display {rest}"
 
 
-# What each part's `?` parameters are, in order: the page's ids, the viewer's id.
-IDS, VIEWER = "ids", "viewer"
+# What each part's `?` parameters are, in order: the page's ids, the viewer's id, the lowest
+# and highest of the page's ids.
+IDS, VIEWER, LOW, HIGH = "ids", "viewer", "low", "high"
 
 
 @functools.cache
@@ -85,32 +86,26 @@ def _parts(dialect: str, viewer: bool, content: bool) -> tuple[tuple[str, tuple[
         ]
         parts = [(sql, (IDS,)) for sql in content_parts]
     if viewer:
-        parts += [(sql, (VIEWER, IDS)) for sql in _viewer_marks(ids)] + [(sql, (VIEWER,)) for sql in _viewer_state()]
+        parts += _viewer_marks(ids) + [(sql, (VIEWER,)) for sql in _viewer_state()]
     return tuple(parts)
 
 
-def _viewer_marks(ids: str) -> list[str]:
-    return [
-        *(
-            _select(
-                mark,
-                "status_id",
-                "NULL",
-                "NULL",
-                "NULL",
-                f"FROM {table(model)} WHERE account_id = ? AND status_id {ids}",
-            )
-            for mark, model in (("favourited", Favourite), ("bookmarked", Bookmark), ("pinned", Pin))
-        ),
-        _select(
-            "reblogged",
-            "reblog_id",
-            "NULL",
-            "NULL",
-            "NULL",
-            f"FROM {table(Status)} WHERE account_id = ? AND reblog_id {ids}",
-        ),
-    ]
+def _viewer_marks(ids: str) -> list[tuple[str, tuple[str, ...]]]:
+    # Favourites, bookmarks and pins by the range of the page's ids, in one statement: an index
+    # range scan on (account_id, status_id) finds the viewer's few rows in the page's span
+    # (status_facts keeps those of the page), where 40 look-ups from a bound list cost about
+    # 17 us a table on SQLite against about 4 us for all three ranges.
+    ranged = " UNION ALL ".join(
+        _select(mark, "status_id", "NULL", "NULL", "NULL", f"FROM {table(model)} WHERE account_id = ? {_SPAN}")
+        for mark, model in (("favourited", Favourite), ("bookmarked", Bookmark), ("pinned", Pin))
+    )
+    # A boost's own id says nothing sure about the id of what it boosts: looked up by the list.
+    boosts = f"FROM {table(Status)} WHERE account_id = ? AND reblog_id {ids}"
+    reblogged = _select("reblogged", "reblog_id", "NULL", "NULL", "NULL", boosts)
+    return [(ranged, (VIEWER, LOW, HIGH) * 3), (reblogged, (VIEWER, IDS))]
+
+
+_SPAN = "AND status_id BETWEEN ? AND ?"
 
 
 def _viewer_state() -> list[str]:
@@ -144,7 +139,10 @@ async def status_facts(status_ids: Sequence[int], viewer_id: int | None, content
     values: dict[str, Any] = {
         IDS: ids_value(status_ids, dialect),
         VIEWER: None if viewer_id is None else int(viewer_id),
+        LOW: int(min(status_ids)),
+        HIGH: int(max(status_ids)),
     }
+    on_page = {int(i) for i in status_ids}
     parts = _parts(dialect, viewer_id is not None, content)
     for row in await union_rows([(sql, [values[name] for name in names]) for sql, names in parts]):
         kind = row["kind"]
@@ -161,6 +159,6 @@ async def status_facts(status_ids: Sequence[int], viewer_id: int | None, content
             facts.muted.add(row["name"])
         elif kind == "filters":
             facts.has_filters = True
-        else:
-            facts.marks[kind].add(int(row["sid"]))
+        elif (sid := int(row["sid"])) in on_page:  # a mark found by the page's span may be off the page
+            facts.marks[kind].add(sid)
     return facts
