@@ -86,23 +86,29 @@ def _parts(dialect: str, viewer: bool, content: bool) -> tuple[tuple[str, tuple[
         ]
         parts = [(sql, (IDS,)) for sql in content_parts]
     if viewer:
-        parts += _viewer_marks(ids) + [(sql, (VIEWER,)) for sql in _viewer_state()]
+        parts += _viewer_parts(ids)
     return tuple(parts)
 
 
-def _viewer_marks(ids: str) -> list[tuple[str, tuple[str, ...]]]:
-    # Favourites, bookmarks and pins by the range of the page's ids, in one statement: an index
-    # range scan on (account_id, status_id) finds the viewer's few rows in the page's span
-    # (status_facts keeps those of the page), where 40 look-ups from a bound list cost about
-    # 17 us a table on SQLite against about 4 us for all three ranges.
+def _viewer_parts(ids: str) -> list[tuple[str, tuple[str, ...]]]:
+    # Favourites, bookmarks and pins by the range of the page's ids, in one statement with the
+    # viewer's muted conversations and filters: an index range scan on (account_id, status_id)
+    # finds the viewer's few rows in the page's span (status_facts keeps those of the page),
+    # where 40 look-ups from a bound list cost about 17 us a table on SQLite against about 4 us
+    # for all three ranges. (A look-up by the list inside a compound statement is slower still.)
     ranged = " UNION ALL ".join(
-        _select(mark, "status_id", "NULL", "NULL", "NULL", f"FROM {table(model)} WHERE account_id = ? {_SPAN}")
-        for mark, model in (("favourited", Favourite), ("bookmarked", Bookmark), ("pinned", Pin))
+        [
+            *(
+                _select(mark, "status_id", "NULL", "NULL", "NULL", f"FROM {table(model)} WHERE account_id = ? {_SPAN}")
+                for mark, model in (("favourited", Favourite), ("bookmarked", Bookmark), ("pinned", Pin))
+            ),
+            *_viewer_state(),
+        ]
     )
     # A boost's own id says nothing sure about the id of what it boosts: looked up by the list.
     boosts = f"FROM {table(Status)} WHERE account_id = ? AND reblog_id {ids}"
     reblogged = _select("reblogged", "reblog_id", "NULL", "NULL", "NULL", boosts)
-    return [(ranged, (VIEWER, LOW, HIGH) * 3), (reblogged, (VIEWER, IDS))]
+    return [(ranged, (VIEWER, LOW, HIGH) * 3 + (VIEWER, VIEWER)), (reblogged, (VIEWER, IDS))]
 
 
 _SPAN = "AND status_id BETWEEN ? AND ?"
