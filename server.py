@@ -54,6 +54,7 @@ from inbox.routes import routes as inbox_routes
 from models import migrate_cli
 from models.accounts import Account, User
 from models.db import close_database, database, open_database
+from models.sqlite_reader import sqlite_file
 from node import Node, with_node
 from oauth.tokens import cli_application, issue_token
 from outbox.routes import routes as outbox_routes
@@ -157,11 +158,8 @@ async def join_other_processes(node: Node) -> PostgresEventBus | None:
 
 def _sqlite_work_watch(node: Node) -> SqliteWorkWatch | None:
     """On an SQLite file, what wakes this worker process when a web process queues work."""
-    db = database()
-    filename = getattr(db, "filename", "")
-    if db.capabilities.dialect != "sqlite" or filename in ("", ":memory:"):
-        return None
-    return SqliteWorkWatch(node, filename)
+    filename = sqlite_file(database())
+    return None if filename is None else SqliteWorkWatch(node, filename)
 
 
 async def run_worker_process(settings: Settings, concurrency: int, stop: asyncio.Event) -> None:

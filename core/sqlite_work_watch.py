@@ -18,6 +18,7 @@ import asyncio
 import logging
 import sqlite3
 
+from models.sqlite_reader import open_reader
 from node import Node
 
 log = logging.getLogger("flurfunk.worker")
@@ -38,9 +39,7 @@ class SqliteWorkWatch:
 
     async def run(self, stop: asyncio.Event) -> None:
         try:
-            self._connection = sqlite3.connect(self.filename, isolation_level=None)
-            self._connection.execute("PRAGMA query_only = ON")
-            self._connection.execute("PRAGMA busy_timeout = 20")
+            self._connection = open_reader(self.filename)
             self._newest = self._newest_ids()
             while not stop.is_set():
                 await asyncio.sleep(self.interval)

@@ -75,6 +75,11 @@ class Ready:
     private_key_pem: str
 
 
+# A claimed delivery with its activity ready to send, and the same once signed (its headers).
+Prepared = tuple[Delivery, Ready]
+Signed = tuple[Delivery, Ready, dict[str, str]]
+
+
 class Sender:
     """Sends claimed deliveries for one worker loop.
 

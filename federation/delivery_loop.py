@@ -19,7 +19,7 @@ import asyncio
 import logging
 from collections import deque
 
-from federation.delivery import Ready, Sender
+from federation.delivery import Prepared, Ready, Sender, Signed
 from federation.queue import claim, release
 from federation.signer import Signer
 from federation.signing_process import ProcessSigner
@@ -34,8 +34,6 @@ CLAIM_AT_LEAST = 8
 # A signing process with nothing to sign for this long is stopped (the next burst starts another).
 SIGNER_IDLE = 60.0
 
-Prepared = tuple[Delivery, Ready]
-Signed = tuple[Delivery, Ready, dict[str, str]]
 
 
 class DeliveryLoop:

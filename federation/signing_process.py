@@ -6,7 +6,8 @@ wall time for each signature whose CPU time was 470 us (317 us in a plain loop):
 time it waited for the lock, and the lock's hand-overs cost the loop too. A child process has
 an interpreter of its own. It costs one pipe message per batch each way and, while it runs, the
 resident memory of a small interpreter with `cryptography` loaded; it is started when a delivery
-loop first has several deliveries to sign at once, and stops with the loop.
+loop first has several deliveries to sign at once, and stops with the loop or after a minute
+with nothing to sign (federation/delivery_loop.py).
 
 Each result says which delivery it is for. Should the child die, what it had not answered and
 anything submitted after is signed on a thread instead (`broken` tells the loop to start a new
@@ -24,16 +25,12 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from federation.delivery import HEADERS, Ready
+from federation.delivery import HEADERS, Prepared, Signed
 from federation.signer import Signer
 from federation.signing_child import LENGTH, frame
-from models.queues import Delivery
 
 log = logging.getLogger("flurfunk.delivery")
 ROOT = Path(__file__).resolve().parent.parent
-
-Prepared = tuple[Delivery, Ready]
-Signed = tuple[Delivery, Ready, dict[str, str]]
 
 
 def request(prepared: Sequence[Prepared]) -> bytes:

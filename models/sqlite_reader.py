@@ -39,18 +39,28 @@ def reader(db: object) -> sqlite3.Connection | None:
     connection would not see), PostgreSQL, and an in-memory database (a second connection
     would open another, empty one).
     """
-    if type(db) is not SqliteClient or db.filename in ("", ":memory:") or db._connection is None:
+    filename = sqlite_file(db)
+    if filename is None or db._connection is None:  # type: ignore[attr-defined]
         return None
-    key = (id(db), db.filename, threading.get_ident())
+    key = (id(db), filename, threading.get_ident())
     found = _readers.get(key)
     if found is None:
-        found = _open(db.filename)
+        found = open_reader(filename)
         with _lock:
             _readers[key] = found
     return found
 
 
-def _open(filename: str) -> sqlite3.Connection:
+def sqlite_file(db: object) -> str | None:
+    """The file of `db` when it is the plain SQLite client of a database file, else None
+    (PostgreSQL, an in-memory database, a transaction's connection)."""
+    if type(db) is not SqliteClient or db.filename in ("", ":memory:"):
+        return None
+    return db.filename
+
+
+def open_reader(filename: str) -> sqlite3.Connection:
+    """A read-only connection to `filename` that gives up quickly when the database is busy."""
     connection = sqlite3.connect(filename, isolation_level=None, check_same_thread=True)
     connection.row_factory = sqlite3.Row
     connection.execute("PRAGMA query_only = ON")

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from federation.delivery import Ready
+from federation.delivery import Ready, Sender
 from federation.keys import generate_key_pair
 from federation.signatures import check_request, verify_signature
 from federation.signing_process import ProcessSigner
@@ -62,10 +62,7 @@ class Collected:
 
 
 def _sign_here(prepared):
-    from federation.delivery import _signed
-
-    job, ready = prepared
-    return job, ready, _signed(job, ready)
+    return Sender.signed(*prepared)
 
 
 async def test_every_delivery_comes_back_signed_once_and_verifies(keys) -> None:
