@@ -82,6 +82,20 @@ async def test_filters_narrow_by_department_location_and_skill(local_node):
         assert await find(client, skill="kubernetes", department="finance") == []
 
 
+async def test_a_filter_holds_even_when_the_best_ranked_matches_fail_it(local_node):
+    # 80 people named Eng… in "Platform Engineering" rank above Zed, whose department merely
+    # contains the word: the search must look past all of them for the one in "Engineering".
+    _, token = await local_node.user("viewer")
+    for n in range(80):
+        await add_person(f"eng{n}", display_name=f"Eng Person{n}", department="Platform Engineering")
+    await add_person("zed", display_name="Zed Zimmer", department="Engineering")
+
+    async with local_node.client(token) as client:
+        assert handles(await find(client, q="eng", department="engineering", limit="5")) == ["zed@hr.example"]
+        platform = await find(client, q="eng", department="platform", limit="40")
+    assert len(platform) == 40 and "zed@hr.example" not in handles(platform)
+
+
 async def test_results_show_their_node_and_never_withdrawn_people(local_node):
     _, token = await local_node.user("viewer")
     await add_person("here", display_name="Sam Here", node="flurfunk.test", local_domain="flurfunk.test")
