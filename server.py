@@ -121,7 +121,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
     )
 
 
-def _settle() -> None:
+def settle() -> None:
     """For a process that runs until stopped: what loading the code left behind (modules, classes,
     functions, the models' metadata) is put out of the garbage collector's way with gc.freeze.
     A full collection then walks about 21,000 objects instead of 94,000 (a node after start);
@@ -139,7 +139,7 @@ def app_from_environment() -> Starlette:
     `worker` process that serve starts beside them, or those run separately, do that work).
     """
     app = create_app(Settings.from_env(run_workers=False))
-    _settle()
+    settle()
     return app
 
 
@@ -265,7 +265,7 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     options = dict(host=args.host, port=args.port, log_level=args.log_level, proxy_headers=True, server_header=False)
     if args.workers == 1:
         app = create_app(replace(settings, run_workers=not args.no_worker))
-        _settle()
+        settle()
         uvicorn.run(app, **options)
         return 0
     if not is_postgres(settings.database_url):
@@ -303,7 +303,7 @@ def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Flurfunk worker for {settings.domain}: up to {args.concurrency} deliveries at once", flush=True)
         await run_worker_process(settings, args.concurrency, stop)
 
-    _settle()
+    settle()
     _run_loop(work())
     return 0
 

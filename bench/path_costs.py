@@ -102,7 +102,7 @@ async def inbox(data_dir: Path, activities: int, profile: str) -> None:
     from models.accounts import Account
     from models.ids import new_id
     from models.relationships import Follow
-    from server import create_app
+    from server import create_app, settle
 
     settings = settings_for(data_dir)
     app = create_app(settings)
@@ -163,6 +163,7 @@ async def inbox(data_dir: Path, activities: int, profile: str) -> None:
 
         await accept(requests[:WARM_UP])
         await apply_all()
+        settle()
         with measured("inbox accept", activities, profile == "accept"):
             await accept(requests[WARM_UP:])
         with measured("inbox apply", activities, profile == "apply"):
@@ -176,7 +177,7 @@ async def home(data_dir: Path, statuses: int, pages: int, profile: str) -> None:
     from bench.home_timeline import seed
     from core.registration import create_local_account
     from oauth.tokens import cli_application, issue_token
-    from server import create_app
+    from server import create_app, settle
 
     settings = settings_for(data_dir)
     app = create_app(settings)
@@ -195,6 +196,7 @@ async def home(data_dir: Path, statuses: int, pages: int, profile: str) -> None:
                 await call("GET", "/api/v1/timelines/home", b"limit=40", headers, b"")
 
         await read(WARM_UP)
+        settle()
         with measured("home page", pages, profile == "home"):
             await read(pages)
         if call.statuses != {200: WARM_UP + pages}:
