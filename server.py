@@ -50,6 +50,7 @@ from directory import cli as directory_cli
 from directory import import_cli
 from directory.routes import routes as directory_routes
 from federation.actors import instance_actor
+from inbox.asgi import InboxFirst
 from inbox.routes import routes as inbox_routes
 from models import migrate_cli
 from models.accounts import Account, User
@@ -115,7 +116,8 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
         Mount("/media", StaticFiles(directory=str(settings.media_dir), check_dir=False), name="media"),
     ]
-    middleware: list[Middleware] = list(api_middleware)
+    # Inbox POSTs first (inbox/asgi.py): they need neither the routing nor the client API's CORS.
+    middleware: list[Middleware] = [Middleware(InboxFirst), *api_middleware]
     return Starlette(
         routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers=dict(api_exception_handlers)
     )

@@ -86,6 +86,21 @@ async def test_an_unsigned_post_is_refused_as_unsigned_whatever_its_body(local, 
     assert await InboxItem.all().count() == 0
 
 
+async def test_oversized_bodies_unknown_inboxes_and_other_methods_get_their_errors(local, fediverse):
+    remote = fediverse.actor("https://mastodon.example/users/bob")
+    huge = json.dumps({**note_create(remote), "padding": "x" * (1 << 20)}).encode()
+    async with local.client() as client:
+        too_large = await client.post("/inbox", content=huge, headers={"Content-Type": "application/activity+json"})
+        assert (too_large.status_code, too_large.json()) == (413, {"error": "Activity too large"})
+        assert (await client.get("/inbox")).status_code == 405
+    nobody = await local.deliver(remote, note_create(remote), path="/users/nobody/inbox")
+    assert (nobody.status_code, nobody.json()) == (404, {"error": "Record not found"})
+    # A query string: the signature covers the path as sent, query included.
+    signed = await local.deliver(remote, note_create(remote), path="/inbox?from=relay")
+    assert signed.status_code == 202
+    assert await InboxItem.all().count() == 1
+
+
 async def test_malformed_json_is_a_bad_request(local, fediverse):
     remote = fediverse.actor("https://mastodon.example/users/bob")
     body = b'{"type": "Create", "actor": '
