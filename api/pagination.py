@@ -111,7 +111,9 @@ def _base_url(request: Request) -> str:
     # plain http on some internal host, and clients would page against the wrong address.
     node = getattr(request.app.state, "node", None)
     if node is not None:
-        return node.settings.base_url + request.url.path
+        # request.url.path, without building and parsing the whole URL for it (4 µs of every page).
+        path = request.scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+        return node.settings.base_url + path
     return str(request.url.replace(query=""))
 
 
