@@ -63,7 +63,7 @@ from settings import Settings, SettingsError
 from web import pages
 from web import people as people_pages
 from webfinger.routes import routes as webfinger_routes
-from workers import DELIVERY_CONCURRENCY, run_workers
+from workers import DELIVERY_CONCURRENCY, WORKER_STARTED, run_workers
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 log = logging.getLogger("flurfunk")
@@ -302,7 +302,7 @@ def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        print(f"Flurfunk worker for {settings.domain}: up to {args.concurrency} deliveries at once", flush=True)
+        print(f"{WORKER_STARTED} {settings.domain}: up to {args.concurrency} deliveries at once", flush=True)
         await run_worker_process(settings, args.concurrency, stop)
 
     settle()

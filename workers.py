@@ -18,14 +18,15 @@ from collections.abc import Awaitable, Callable
 
 from core.polls import notify_ended_polls
 from directory.exchange import PULL_SECONDS, pull_directories
-from federation.delivery_loop import DeliveryLoop
+from federation.delivery_loop import POLL_SECONDS, DeliveryLoop
 from inbox.processing import process_due
 from media.cleanup import remove_unattached_media
 from node import Node
 from outbox.scheduled import publish_due
 
 log = logging.getLogger("flurfunk.worker")
-POLL_SECONDS = 1.0
+# How `server.py worker` announces itself once its code is loaded (bench/common.py waits for it).
+WORKER_STARTED = "Flurfunk worker for"
 # Uploads left out of any post are removed after a day (media/cleanup.py); looking hourly is plenty.
 MEDIA_CLEANUP_SECONDS = 3600.0
 DELIVERY_CONCURRENCY = 32

@@ -304,6 +304,8 @@ def fresh_postgres(server: str) -> Iterator[str]:
 
 def start_processes(node, web: int, workers: int) -> list[subprocess.Popen]:
     """`serve --workers WEB --no-worker` plus WORKERS `worker` processes for `node` (a tests.nodes.NodeProcess)."""
+    from workers import WORKER_STARTED
+
     log = open(node.data_dir / "server.log", "ab")
     serve = [PYTHON, "server.py", "serve", "--port", str(node.port), "--log-level", "warning", "--no-worker"]
     processes = [subprocess.Popen([*serve, "--workers", str(web)], cwd=ROOT, env=node.env(), stdout=log, stderr=log)]
@@ -322,6 +324,3 @@ def start_processes(node, web: int, workers: int) -> list[subprocess.Popen]:
     time.sleep(0.5)  # from the line printed to the loops running: the database opened, the instance actor read
     return processes
 
-
-# What `server.py worker` prints once its code is loaded.
-WORKER_STARTED = "Flurfunk worker for"

@@ -27,6 +27,7 @@ from models.queues import Delivery
 from node import Node
 
 log = logging.getLogger("flurfunk.worker")
+# How long an idle worker loop waits for a wake-up before it looks again (workers.py too).
 POLL_SECONDS = 1.0
 # Claiming for one or two freed slots would cost a query per delivery; a smaller room waits
 # until more slots free up (unless nothing at all is under way).
