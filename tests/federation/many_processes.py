@@ -14,7 +14,9 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -255,3 +257,18 @@ def assert_each_delivered_once(receiver: Receiver, followers: int, accept_ids: s
     creates = {(activity_id, path) for activity_id, path in received if activity_id not in accept_ids}
     assert {path for _, path in creates} == {f"/actors/{n}/inbox" for n in range(followers)}
     assert len({activity_id for activity_id, _ in creates}) == 1
+
+
+@contextmanager
+def running_receiver(cluster: Cluster) -> Iterator[Receiver]:
+    """A Receiver serving on its own thread, which knows the cluster's worker processes by pid."""
+    pids = {process.pid: name for name, process in cluster.processes if name.startswith("worker")}
+    server = Receiver(pids)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.client.close()

@@ -13,6 +13,7 @@ import asyncio
 import json
 import subprocess
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from tests.federation.many_processes import (
     Receiver,
     assert_each_delivered_once,
     followed_by_all_then_post,
+    running_receiver,
 )
 from tests.nodes import wait_for
 
@@ -60,15 +62,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="module")
-def receiver(cluster: Cluster):
-    pids = {process.pid: name for name, process in cluster.processes if name.startswith("worker")}
-    server = Receiver(pids)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    server.client.close()
+def receiver(cluster: Cluster) -> Iterator[Receiver]:
+    with running_receiver(cluster) as server:
+        yield server
 
 
 async def _delivery_states(database: str) -> dict[str, int]:

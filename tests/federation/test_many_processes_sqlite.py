@@ -9,13 +9,18 @@ the PostgreSQL test; what is proved is the same: every delivery arrives exactly 
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator
 
 import pytest
 from conftest import POSTGRES_SERVER
 
-from tests.federation.many_processes import Cluster, Receiver, assert_each_delivered_once, followed_by_all_then_post
+from tests.federation.many_processes import (
+    Cluster,
+    Receiver,
+    assert_each_delivered_once,
+    followed_by_all_then_post,
+    running_receiver,
+)
 from tests.nodes import wait_for
 
 pytestmark = pytest.mark.skipif(
@@ -43,14 +48,8 @@ def cluster(tmp_path) -> Iterator[Cluster]:
 
 @pytest.fixture
 def receiver(cluster: Cluster) -> Iterator[Receiver]:
-    pids = {process.pid: name for name, process in cluster.processes if name.startswith("worker")}
-    server = Receiver(pids)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    server.client.close()
+    with running_receiver(cluster) as server:
+        yield server
 
 
 def _delivery_states(cluster: Cluster) -> dict[str, int]:
