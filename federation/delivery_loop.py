@@ -56,7 +56,8 @@ class DeliveryLoop:
         self.progress = asyncio.Event()
         self._waiters: dict[asyncio.Event, asyncio.Future] = {}
         self._signer: ProcessSigner | Signer[Prepared, Signed] | None = None
-        self._retired: list[ProcessSigner] = []
+        # Signers replaced after their child died, closing once their thread has signed what it had.
+        self._retiring: set[asyncio.Task] = set()
         self._signer_used = 0.0
 
     def _held(self) -> int:
@@ -109,8 +110,10 @@ class DeliveryLoop:
         self._signer_used = asyncio.get_running_loop().time()
 
     async def _new_signer(self) -> ProcessSigner | Signer[Prepared, Signed]:
-        if self._signer is not None:  # a child that died: its thread finishes what it had
-            self._retired.append(self._signer)
+        if self._signer is not None:  # a child that died: its thread finishes what it had, then stops
+            closing = asyncio.create_task(self._signer.close())
+            self._retiring.add(closing)
+            closing.add_done_callback(self._retiring.discard)
         sign_here = self._sign_here
         return await ProcessSigner.start(sign_here, self._signed_back) or Signer(sign_here, self._signed_back)
 
@@ -156,10 +159,11 @@ class DeliveryLoop:
         # Deliveries under way are finished (each is bounded by the HTTP timeout) rather than left
         # to their lease; those not yet sent are given back.
         self.stopping = True
-        for signer in [*self._retired, self._signer]:
-            if signer is not None:
-                await signer.close()
-            await asyncio.sleep(0)  # the last signed ones come back
+        if self._signer is not None:
+            await self._signer.close()
+        if self._retiring:
+            await asyncio.wait(self._retiring)
+        await asyncio.sleep(0)  # the last signed ones come back
         unsent = list(self.signing) + [job.id for job, _, _ in self.signed]
         if self.running:
             await asyncio.wait(self.running)
