@@ -14,6 +14,7 @@ import httpx
 
 from federation.policy import DomainPolicy
 from federation.posting import AiohttpPoster, HttpxPoster, Poster
+from federation.verification import KeyCache
 from models.db import close_database, open_database
 from settings import Settings
 
@@ -31,6 +32,8 @@ class Node:
     # Set when deliveries or inbox items are queued, so the in-process workers wake at once.
     delivery_ready: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # The keys of recently verified signers (federation/authentication.py).
+    keys: KeyCache = field(default_factory=KeyCache)
     # With several processes on PostgreSQL, also wakes the other processes' workers (core/event_bus_postgres.py).
     wake_others: Callable[[str], None] | None = None
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from core.lru import LRU
 from federation.actors import account_for_key
 from federation.errors import SignatureError
 from federation.signatures import SignatureParams, parse_signature_header
 from federation.verification import PublicKey, SignedBy, verify_request
 from models.accounts import Account
 from node import Node
-from settings import Settings
 
 
 def signature_of(headers: Mapping[str, str]) -> SignatureParams | None:
@@ -30,26 +28,6 @@ def key_id_of(headers: Mapping[str, str]) -> str | None:
     return params.key_id if params is not None else None
 
 
-class KeyCache(LRU[str, PublicKey]):
-    """The owners and keys of recently verified key ids, newest used last, at most `size` of them.
-
-    Every signed request needs its key: from memory it costs no query. A cached key that no
-    longer verifies is looked up again (refresh), as after a key rotation, and replaced.
-    """
-
-    def __init__(self, size: int = 10_000) -> None:
-        super().__init__(size)
-
-
-# One cache per node, since it mirrors the keys in that node's database (a process may run
-# several nodes, as the tests do, and each must see only its own).
-_key_caches: dict[Settings, KeyCache] = {}
-
-
-def key_cache(settings: Settings) -> KeyCache:
-    return _key_caches.setdefault(settings, KeyCache())
-
-
 async def verify_signed_request(
     node: Node,
     method: str,
@@ -66,7 +44,7 @@ async def verify_signed_request(
     async def lookup(key_id: str, refresh: bool) -> PublicKey:
         if not node.policy.allows_url(key_id):
             raise SignatureError("the signing key is on a domain this node does not federate with")
-        cache = key_cache(node.settings)
+        cache = node.keys
         if not refresh and (cached := cache.get(key_id)) is not None:
             return cached
         account = await account_for_key(node, key_id, refresh)

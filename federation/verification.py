@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.lru import LRU
 from federation.errors import FetchError, SignatureError
 from federation.signatures import SignatureParams, check_request, signed_values, signing_string, verify_signature
 
@@ -22,6 +23,18 @@ class SignedBy:
 class PublicKey:
     owner_uri: str
     pem: str
+
+
+class KeyCache(LRU[str, PublicKey]):
+    """The owners and keys of recently verified key ids, newest used last, at most `size` of them.
+
+    Every signed request needs its key: from memory it costs no query. A cached key that no
+    longer verifies is looked up again (refresh), as after a key rotation, and replaced. Each
+    node has its own (Node.keys), as it mirrors the keys in that node's database.
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        super().__init__(size)
 
 
 KeyLookup = Callable[[str, bool], Awaitable[PublicKey]]

@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 
 from core.registration import create_local_account
-from federation.authentication import KeyCache
 from federation.keys import generate_key_pair
 from federation.signatures import sign
-from federation.verification import PublicKey
+from federation.verification import KeyCache, PublicKey
 from models.queues import InboxItem
 from settings import Settings
 from tests.fake_remote import Fediverse, InProcessNode, in_process_node, note_create
