@@ -21,6 +21,7 @@ from models.interactions import Bookmark, Favourite, Pin
 from models.statuses import ConversationMute, Status, conversation_key
 from outbox import interactions
 from outbox import statuses as outbox
+from outbox.pins import pin_status, unpin_status
 
 # Mastodon's StatusPinValidator: at most five pinned posts per local account.
 MAX_PINNED = 5
@@ -106,14 +107,14 @@ async def pin(request: Request) -> JSONResponse:
         raise unprocessable("Status has already been taken")
     if await Pin.filter(account_id=account.id).count() >= MAX_PINNED:
         raise unprocessable("You have already pinned the maximum number of posts")
-    await Pin.create(account=account, status=status)
+    await pin_status(request.app.state.node, account, status)
     return await _answer(request, status)
 
 
 @scoped("write:accounts")
 async def unpin(request: Request) -> JSONResponse:
     status = await visible_status(request)
-    await Pin.filter(account_id=current_account(request).id, status_id=status.id).delete()
+    await unpin_status(request.app.state.node, current_account(request), status)
     return await _answer(request, status)
 
 

@@ -35,6 +35,7 @@ from federation.parse import id_of
 from federation.queue import claim
 from inbox.context import Ignored, Received
 from inbox.follows import on_accept, on_follow, on_reject
+from inbox.pins import on_add, on_remove
 from inbox.plain_posts import is_plain, store_plain_posts
 from inbox.posts import on_announce, on_create, on_delete, on_update
 from inbox.reactions import on_block, on_like, on_undo
@@ -68,6 +69,8 @@ HANDLERS: dict[str, Callable[[Received], Awaitable[None]]] = {
     "Like": on_like,
     "Block": on_block,
     "Flag": on_flag,
+    "Add": on_add,
+    "Remove": on_remove,
 }
 
 
@@ -143,10 +146,12 @@ async def _receive(node: Node, item: InboxItem, actors: dict[str, Account | Exce
 
 
 async def _may_fetch(r: Received) -> bool:
-    """Whether the handler may go to the network: a boost, or a post answering one we do not have."""
+    """Whether the handler may go to the network: a boost, a pin or a reply of a post we do not have."""
     kind = r.activity["type"]
     if kind == "Announce":
         return True
+    if kind == "Add":  # a pinned post we may not have
+        return not await Status.exists(uri=id_of(r.object) or "")
     obj = r.object
     if kind in ("Create", "Update") and isinstance(obj, dict) and (parent := id_of(obj.get("inReplyTo"))):
         return not await Status.exists(uri=parent)

@@ -53,6 +53,7 @@ class RemoteActor:
             "inbox": self.uri + "/inbox",
             "outbox": self.uri + "/outbox",
             "followers": self.uri + "/followers",
+            "featured": self.uri + "/collections/featured",
             "endpoints": {"sharedInbox": self.uri.split("/users/")[0] + "/inbox"},
             "publicKey": self.key_document(),
         }

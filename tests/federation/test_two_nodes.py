@@ -113,3 +113,24 @@ def test_a_forged_activity_is_refused_between_real_nodes(eng_and_sales):
     response = httpx.post(f"{bob.node.url}/inbox", json=forged, headers={"Content-Type": "application/activity+json"})
     assert response.status_code == 401
     assert bob.local_status(forged["object"]["id"]) is None
+
+
+def test_pins_reach_followers_on_the_other_node_even_of_posts_it_never_saw(eng_and_sales):
+    alice, bob = eng_and_sales
+    older = bob.toot("Our team charter, from before anyone followed me")
+    alice.follow(bob)
+    alice.wait_following(bob)
+    newer = bob.toot("This quarter's priorities")
+    alice.wait_in_home(newer["uri"])
+    bob_on_eng = alice.account_id(bob)
+
+    def pinned_on_eng() -> set[str]:
+        return {s["uri"] for s in alice.get(f"/api/v1/accounts/{bob_on_eng}/statuses", pinned="true")}
+
+    bob.post(f"/api/v1/statuses/{older['id']}/pin")
+    bob.post(f"/api/v1/statuses/{newer['id']}/pin")
+    wait_for(lambda: pinned_on_eng() == {older["uri"], newer["uri"]}, what="both pins on alice's node")
+    bob.post(f"/api/v1/statuses/{newer['id']}/unpin")
+    wait_for(lambda: pinned_on_eng() == {older["uri"]}, what="the unpin on alice's node")
+    # The older post was fetched for the pin; it takes its own time's place, not the top of alice's home.
+    assert alice.get("/api/v1/timelines/home")[0]["uri"] == newer["uri"]

@@ -6,9 +6,6 @@ In process: the node under test is a real app; the other servers are an httpx.Mo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from core import events
@@ -25,22 +22,7 @@ from models.interactions import HomeFeedEntry
 from models.queues import DONE, PENDING, InboxItem
 from models.relationships import Block, Mute
 from models.statuses import Status
-from settings import Settings
-from tests.fake_remote import Fediverse, InProcessNode, in_process_node, note_create
-
-
-@pytest.fixture
-def fediverse() -> Fediverse:
-    return Fediverse()
-
-
-@pytest.fixture
-async def local(tmp_path: Path, fediverse: Fediverse, database_url: str) -> AsyncIterator[InProcessNode]:
-    settings = Settings(
-        domain="flurfunk.test", scheme="https", data_dir=tmp_path / "node", db_url=database_url, run_workers=False
-    )
-    async with in_process_node(settings, fediverse) as node:
-        yield node
+from tests.fake_remote import Fediverse, InProcessNode, note_create
 
 
 async def _alice_following(local: InProcessNode, *remotes) -> int:

@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from core.registration import create_local_account
 from federation.keys import generate_key_pair
@@ -18,25 +14,7 @@ from federation.signatures import sign
 from federation.verification import KeyCache, PublicKey
 from models.queues import InboxItem
 from settings import Settings
-from tests.fake_remote import Fediverse, InProcessNode, in_process_node, note_create
-
-
-@pytest.fixture
-def fediverse() -> Fediverse:
-    return Fediverse()
-
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        domain="flurfunk.test", scheme="https", data_dir=tmp_path / "node", db_url=database_url, run_workers=False
-    )
-
-
-@pytest.fixture
-async def local(settings: Settings, fediverse: Fediverse) -> AsyncIterator[InProcessNode]:
-    async with in_process_node(settings, fediverse) as node:
-        yield node
+from tests.fake_remote import in_process_node, note_create
 
 
 async def test_an_unsigned_post_is_refused(local, fediverse):
