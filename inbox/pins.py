@@ -10,6 +10,7 @@ from __future__ import annotations
 from federation.errors import FetchError
 from federation.notes import fetch_note
 from federation.parse import id_of
+from federation.policy import host_of
 from inbox.context import Ignored, Received
 from models.interactions import Pin
 from models.statuses import Status
@@ -31,6 +32,9 @@ def _featured_status_uri(r: Received) -> str:
 
 async def on_add(r: Received) -> None:
     uri = _featured_status_uri(r)
+    if host_of(uri) != host_of(r.actor.uri):
+        # Not the actor's post wherever it is: refused before anything is fetched for it.
+        raise Ignored("only one's own posts can be pinned")
     try:
         status = await fetch_note(r.node, uri)
     except FetchError as exc:
