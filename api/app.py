@@ -19,6 +19,7 @@ from api import (
     lists,
     markers,
     media,
+    notification_groups,
     notifications,
     people,
     polls,
@@ -45,6 +46,7 @@ routes: list[BaseRoute] = [
     # pattern matches these paths, so their place changes nothing else.
     *timelines.routes,
     *notifications.routes,
+    *notification_groups.routes,
     *instance.routes,
     *accounts.routes,
     *statuses.routes,

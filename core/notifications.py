@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.events import publish
+from core.notification_groups import group_key_for
 from core.relations import ignoring
 from models.accounts import Account
 from models.interactions import Notification
@@ -23,5 +24,8 @@ async def notify(recipient: Account, from_account: Account, kind: str, status: S
     ):
         return  # the same like or boost undone and done again notifies once
     notification = Notification(account=recipient, from_account=from_account, type=kind, status=status)
+    notification.group_key = await group_key_for(
+        recipient.id, kind, status.id if status else None, notification.created_at
+    )
     await notification.save()
     await publish("notification", notification.id, [recipient.id])

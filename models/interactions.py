@@ -64,7 +64,10 @@ class Notification(SnowflakeModel):
     type = fields.CharField(max_length=32)
     status = fields.ForeignKeyField("models.Status", related_name=False, null=True, on_delete=fields.CASCADE)
     created_at = DatetimeField(default=utcnow)
+    # The group of a favourite, boost or follow (core/notification_groups.py); None for the
+    # others, which the client API shows as `ungrouped-{id}` as Mastodon does.
+    group_key = fields.CharField(max_length=96, null=True)
 
     class Meta:
         table = "notifications"
-        indexes = (("account_id", "id"),)
+        indexes = (("account_id", "id"), ("account_id", "group_key"))

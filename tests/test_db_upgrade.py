@@ -20,6 +20,7 @@ from mastodon_shapes import check
 from core.registration import create_local_account
 from models.accounts import Account
 from models.db import close_database, database, open_database
+from models.interactions import Notification
 from models.migrations import MIGRATIONS, Migration
 from models.migrations.ops import (
     MigrationError,
@@ -208,3 +209,36 @@ def _client(app, settings: Settings, token: str) -> httpx.AsyncClient:
         base_url=settings.base_url,
         headers={"Authorization": f"Bearer {token}"},
     )
+
+
+async def test_notifications_made_before_groups_keep_their_rows_and_show_ungrouped(tmp_path, database_url):
+    """Migration 0004 on a database made at 0003: the group column and its index come, old rows stay."""
+    settings = _settings(tmp_path, database_url)
+    settings.data_dir.mkdir(parents=True)
+    await open_database(settings.database_url, create_schema=False)
+    try:
+        db = database()
+        await upgrade(db)
+        alice = await create_local_account(settings.base_url, "alice", "correct horse battery")
+        bob = await create_local_account(settings.base_url, "bob", "correct horse battery")
+        old = await Notification.create(account=alice, from_account=bob, type="follow")
+        group_index = db.schema_generator(db)._get_index_name("idx", Notification, ["account_id", "group_key"])
+        await db.execute_script(f'DROP INDEX "{group_index}"')
+        await db.execute_script('ALTER TABLE "notifications" DROP COLUMN "group_key"')
+        await db.execute_script("DELETE FROM schema_migrations WHERE name = '0004_notification_groups'")
+
+        assert await upgrade(db) == ["0004_notification_groups"]
+        assert "group_key" in await column_names(db, "notifications")
+        assert group_index in await index_names(db, "notifications")
+        assert (await Notification.get(id=old.id)).group_key is None
+    finally:
+        await close_database()
+
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        token = await issue_token(alice, await cli_application(), "read")
+        async with _client(app, settings, token.token) as client:
+            listed = (await client.get("/api/v1/notifications")).json()
+            groups = (await client.get("/api/v2/notifications")).json()["notification_groups"]
+    assert [n["group_key"] for n in listed] == [f"ungrouped-{old.id}"]
+    assert [(g["group_key"], g["notifications_count"]) for g in groups] == [(f"ungrouped-{old.id}", 1)]

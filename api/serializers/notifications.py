@@ -10,6 +10,7 @@ from api.serializers.common import iso_ms
 from api.serializers.reports import reports_of_notifications
 from api.serializers.status_cache import RenderedStatuses, status_entities
 from api.serializers.statuses import StatusSerializer
+from core.notification_groups import shown_key
 from models.accounts import Account
 from models.interactions import Notification
 from models.statuses import Status
@@ -43,8 +44,7 @@ async def notification_entities(
             "id": str(notification.id),
             "type": notification.type,
             "created_at": iso_ms(notification.created_at),
-            # Mastodon 4.3 names ungrouped notifications this way for the grouped-notifications API.
-            "group_key": f"ungrouped-{notification.id}",
+            "group_key": shown_key(notification.id, notification.group_key),
             "account": account_entity(sender, base),
         }
         if notification.type in WITH_STATUS:

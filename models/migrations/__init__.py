@@ -19,7 +19,12 @@ from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from models.migrations import m0001_initial, m0002_render_versions, m0003_reference_indexes
+from models.migrations import (
+    m0001_initial,
+    m0002_render_versions,
+    m0003_reference_indexes,
+    m0004_notification_groups,
+)
 
 
 @dataclass(frozen=True)
@@ -38,4 +43,5 @@ MIGRATIONS: list[Migration] = [
     Migration.from_module(m0001_initial),
     Migration.from_module(m0002_render_versions),
     Migration.from_module(m0003_reference_indexes),
+    Migration.from_module(m0004_notification_groups),
 ]
