@@ -20,7 +20,7 @@ from api.media_upload import read_file
 from api.params import request_params, text
 from api.serializers.statuses import media_entity
 from media import images
-from media.attachments import create_attachment, parse_focus, update_attachment
+from media.attachments import create_attachment, delete_attachment, parse_focus, update_attachment
 from media.errors import MediaRejected
 from models.statuses import MediaAttachment
 
@@ -72,6 +72,22 @@ async def update(request: Request) -> JSONResponse:
     return JSONResponse(media_entity(media, node.settings.base_url))
 
 
+@scoped("write:media")
+async def destroy(request: Request) -> JSONResponse:
+    """Mastodon 4.4: media uploaded but not posted can be deleted; media in a post goes with the post."""
+    try:
+        media_id = int(request.path_params["id"])
+    except ValueError as exc:
+        raise not_found() from exc
+    media = await MediaAttachment.get_or_none(id=media_id, account_id=current_account(request).id)
+    if media is None:
+        raise not_found()
+    if media.status_id is not None:
+        raise APIError(422, "Media attachment is currently used by a status")
+    await delete_attachment(request.app.state.node.settings.media_dir, media)
+    return JSONResponse({})
+
+
 async def _unattached(request: Request) -> MediaAttachment:
     """The caller's own media, while it is not part of a post yet.
 
@@ -105,4 +121,5 @@ routes: list[BaseRoute] = [
     Route("/api/v2/media", upload, methods=["POST"]),
     Route("/api/v1/media/{id}", show, methods=["GET"]),
     Route("/api/v1/media/{id}", update, methods=["PUT"]),
+    Route("/api/v1/media/{id}", destroy, methods=["DELETE"]),
 ]

@@ -123,6 +123,12 @@ async def update_attachment(
     return media
 
 
+async def delete_attachment(media_dir: Path, media: MediaAttachment) -> None:
+    """Remove media not (or no longer) part of a post: the row first, then its files."""
+    await media.delete()
+    storage.remove(media_dir, [name for name in (media.file, media.preview_file) if name])
+
+
 async def _thumbnail(data: bytes) -> Encoded:
     try:
         return await asyncio.to_thread(process_thumbnail, data)

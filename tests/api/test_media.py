@@ -258,6 +258,31 @@ async def test_media_is_described_and_read_back_by_its_owner_only_until_it_is_po
     assert (await MediaAttachment.get(id=int(media["id"]))).description == "The team at the summer party"
 
 
+async def test_media_not_posted_can_be_deleted_with_its_files_and_posted_media_cannot(local_node):
+    alice, token = await local_node.user("alice")
+    bob, bob_token = await local_node.user("bob")
+    async with local_node.client(token) as client, local_node.client(bob_token) as bob_client:
+        spare = (await upload(client, jpeg_from_camera((200, 100)))).json()
+        kept = (await upload(client, jpeg_from_camera((200, 100)))).json()
+        await client.post("/api/v1/statuses", data={"status": "One photo", "media_ids[]": kept["id"]})
+        files_before = len(media_files(local_node))
+
+        not_hers = await bob_client.delete(f"/api/v1/media/{spare['id']}")
+        in_use = await client.delete(f"/api/v1/media/{kept['id']}")
+        deleted = await client.delete(f"/api/v1/media/{spare['id']}")
+        again = await client.delete(f"/api/v1/media/{spare['id']}")
+        not_a_number = await client.delete("/api/v1/media/abc")
+
+    assert not_hers.status_code == 404 and not_hers.json() == {"error": "Record not found"}
+    assert in_use.status_code == 422
+    assert in_use.json() == {"error": "Media attachment is currently used by a status"}
+    assert deleted.status_code == 200 and deleted.json() == {}
+    assert again.status_code == 404 and not_a_number.status_code == 404
+    assert not await MediaAttachment.exists(id=int(spare["id"]))
+    assert await MediaAttachment.exists(id=int(kept["id"]))
+    assert len(media_files(local_node)) == files_before - 2  # the original and its preview
+
+
 async def test_a_custom_thumbnail_replaces_the_preview(local_node):
     alice, token = await local_node.user("alice")
     async with local_node.client(token) as client:
