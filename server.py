@@ -60,7 +60,7 @@ from node import Node, with_node
 from oauth.tokens import cli_application, issue_token
 from outbox.routes import routes as outbox_routes
 from settings import Settings, SettingsError
-from web import pages
+from web import health, pages
 from web import people as people_pages
 from webfinger.routes import routes as webfinger_routes
 from workers import DELIVERY_CONCURRENCY, WORKER_STARTED, run_workers
@@ -111,6 +111,7 @@ def create_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = 
         *(route for route in oauth.routes.routes if route not in under_api),
         *directory_routes,
         *people_pages.routes,
+        *health.routes,
         Route("/@{username}", pages.profile_by_handle, methods=["GET"]),
         Route("/@{username}/{status_id}", pages.status_by_handle, methods=["GET"]),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),

@@ -203,6 +203,11 @@ async def extended_description(request: Request) -> Response:
     return JSONResponse({"updated_at": iso_ms(first.created_at if first else utcnow()), "content": ""})
 
 
+async def translation_languages(request: Request) -> Response:
+    # Translation is off (configuration.translation.enabled is false): no language pairs.
+    return JSONResponse({})
+
+
 async def custom_emojis(request: Request) -> Response:
     return JSONResponse([])
 
@@ -233,6 +238,7 @@ routes: list[BaseRoute] = [
     *_both("/api/v1/instance/activity", activity),
     *_both("/api/v1/instance/rules", rules),
     *_both("/api/v1/instance/extended_description", extended_description),
+    *_both("/api/v1/instance/translation_languages", translation_languages),
     *_both("/api/v1/custom_emojis", custom_emojis),
     *_both("/api/v1/preferences", preferences),
 ]

@@ -187,3 +187,27 @@ def test_mastodon_py_reads_the_instance_of_a_real_node(start_node):
     with node.client() as client:
         check("Instance", client.get("/api/v2/instance").json())
         check("V1Instance", client.get("/api/v1/instance").json())
+
+
+async def test_health_says_ok_while_the_database_answers_and_translation_is_off(local_node):
+    async with local_node.client() as client:
+        health = await client.get("/health")
+        languages = await client.get("/api/v1/instance/translation_languages")
+        instance = (await client.get("/api/v2/instance")).json()
+    assert health.status_code == 200 and health.text == "OK"
+    assert health.headers["content-type"].startswith("text/plain")
+    assert languages.status_code == 200 and languages.json() == {}
+    assert instance["configuration"]["translation"]["enabled"] is False
+
+
+async def test_health_is_503_when_the_database_is_gone(local_node, monkeypatch):
+    import web.health
+
+    class Gone:
+        async def execute_query(self, sql):
+            raise ConnectionError("connection refused")
+
+    monkeypatch.setattr(web.health, "database", lambda: Gone())
+    async with local_node.client() as client:
+        health = await client.get("/health")
+    assert health.status_code == 503 and health.text == "database unavailable"
