@@ -20,6 +20,7 @@ from api import (
     markers,
     media,
     notification_groups,
+    notification_policy,
     notifications,
     people,
     polls,
@@ -46,6 +47,7 @@ routes: list[BaseRoute] = [
     # pattern matches these paths, so their place changes nothing else.
     *timelines.routes,
     *notifications.routes,
+    *notification_policy.routes,
     *notification_groups.routes,
     *instance.routes,
     *accounts.routes,

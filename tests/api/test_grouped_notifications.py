@@ -227,3 +227,29 @@ def test_mastodon_py_reads_grouped_notifications(start_node):
     assert apis["alice"].unread_grouped_notifications_count() == 1
     apis["alice"].dismiss_grouped_notification(likes.group_key)
     assert apis["alice"].grouped_notifications().notification_groups == []
+
+
+async def test_the_notification_policy_says_nothing_is_filtered_and_refuses_to_filter(local_node):
+    alice, token = await local_node.user("alice")
+    async with local_node.client(token) as client:
+        policy = await client.get("/api/v2/notifications/policy")
+        kept = await client.patch("/api/v2/notifications/policy", json={"for_not_following": "accept"})
+        filtering = await client.patch("/api/v2/notifications/policy", json={"for_new_accounts": "filter"})
+        nonsense = await client.patch("/api/v2/notifications/policy", data={"for_not_followers": "maybe"})
+        requests = await client.get("/api/v1/notifications/requests")
+        merged = await client.get("/api/v1/notifications/requests/merged")
+        one = await client.get("/api/v1/notifications/requests/123")
+        accepted = await client.post("/api/v1/notifications/requests/accept", data={"id[]": "123"})
+        # The group routes do not take these paths for group keys.
+        unread = await client.get("/api/v2/notifications/unread_count")
+
+    assert policy.status_code == 200 and kept.status_code == 200
+    check("NotificationPolicy", policy.json())
+    assert policy.json()["for_new_accounts"] == "accept" and policy.json()["summary"]["pending_requests_count"] == 0
+    assert filtering.status_code == 422 and "for_new_accounts can only be accept" in filtering.json()["error"]
+    assert nonsense.status_code == 422
+    assert nonsense.json() == {"error": "Validation failed: For not followers is not included in the list"}
+    assert requests.json() == [] and merged.json() == {"merged": True}
+    assert one.status_code == 404 and accepted.json() == {}
+    assert unread.json() == {"count": 0}
+
