@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.follows import create_follow, remove_follow
 from core.notifications import notify
 from core.relations import blocks_either_way
+from federation.featured import sync_featured
 from federation.parse import id_of, types_of
 from inbox.context import Ignored, Received
 from models.accounts import Account
@@ -64,6 +65,8 @@ async def on_accept(r: Received) -> None:
     follower, pending = await _our_pending_follow(r)
     if isinstance(pending, FollowRequest):
         await create_follow(follower, r.actor, pending.uri, pending.show_reblogs, pending.notify)
+        # Posts pinned before we followed came as no Add: read them (a may-fetch item, inbox/processing.py).
+        await sync_featured(r.node, r.actor)
 
 
 async def on_reject(r: Received) -> None:

@@ -146,10 +146,13 @@ async def _receive(node: Node, item: InboxItem, actors: dict[str, Account | Exce
 
 
 async def _may_fetch(r: Received) -> bool:
-    """Whether the handler may go to the network: a boost, a pin or a reply of a post we do not have."""
+    """Whether the handler may go to the network: a boost, a pin or a reply of a post we do not
+    have, or the Accept of a follow of someone with pinned posts (inbox/follows.py reads them)."""
     kind = r.activity["type"]
     if kind == "Announce":
         return True
+    if kind == "Accept":
+        return bool(r.actor.featured_url)
     if kind == "Add":  # a pinned post we may not have
         return not await Status.exists(uri=id_of(r.object) or "")
     obj = r.object

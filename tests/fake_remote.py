@@ -71,6 +71,7 @@ class Fediverse:
 
     def __init__(self) -> None:
         self.actors: dict[str, RemoteActor] = {}
+        self.documents: dict[str, dict[str, Any]] = {}  # other objects they serve, by URL
         self.fetched: list[str] = []
 
     def actor(self, uri: str, key_style: str = "fragment") -> RemoteActor:
@@ -86,6 +87,8 @@ class Fediverse:
                 return _json(actor.document())
             if url == actor.key_id:
                 return _json({"@context": AS_CONTEXT, **actor.key_document()})
+        if request.method == "GET" and url in self.documents:
+            return _json(self.documents[url])
         if request.method == "POST":
             return httpx.Response(202)
         return httpx.Response(404, json={"error": "Record not found"})

@@ -134,3 +134,20 @@ def test_pins_reach_followers_on_the_other_node_even_of_posts_it_never_saw(eng_a
     wait_for(lambda: pinned_on_eng() == {older["uri"]}, what="the unpin on alice's node")
     # The older post was fetched for the pin; it takes its own time's place, not the top of alice's home.
     assert alice.get("/api/v1/timelines/home")[0]["uri"] == newer["uri"]
+
+
+def test_posts_pinned_before_anyone_followed_show_once_the_follow_is_accepted(eng_and_sales):
+    alice, bob = eng_and_sales
+    charter = bob.toot("Our team charter")
+    bob.toot("Lunch is at noon")
+    bob.post(f"/api/v1/statuses/{charter['id']}/pin")
+    alice.follow(bob)
+    alice.wait_following(bob)
+    bob_on_eng = alice.account_id(bob)
+
+    pinned = wait_for(
+        lambda: alice.get(f"/api/v1/accounts/{bob_on_eng}/statuses", pinned="true"),
+        what="bob's pinned post read from his featured collection on alice's node",
+    )
+    assert [s["uri"] for s in pinned] == [charter["uri"]]
+    assert pinned[0]["content"] == "<p>Our team charter</p>"

@@ -6,6 +6,8 @@ from __future__ import annotations
 from core.follows import create_follow
 from core.registration import create_local_account
 from federation.actors import fetch_actor
+from federation.featured import sync_featured
+from federation.notes import fetch_note
 from inbox.processing import process_due
 from models.interactions import Pin
 from models.queues import DONE, InboxItem
@@ -57,3 +59,55 @@ async def test_an_actor_pins_and_unpins_only_its_own_posts_in_its_own_featured_c
     await _deliver_and_apply(local, bob, featured("Remove", bob, bobs, 5))
     assert await _pins() == []
     assert {item.state for item in await InboxItem.all()} == {DONE}
+
+
+def _note(actor: RemoteActor, n: int, to: str = "https://www.w3.org/ns/activitystreams#Public") -> dict:
+    uri = f"{actor.uri}/statuses/{n}"
+    return {
+        "@context": AS_CONTEXT,
+        "id": uri,
+        "type": "Note",
+        "attributedTo": actor.uri,
+        "content": f"<p>{n}</p>",
+        "to": [to],
+        "published": "2026-11-01T10:00:00Z",
+    }
+
+
+async def test_following_reads_the_featured_collection_and_keeps_only_the_actors_own_posts(local, fediverse):
+    bob = fediverse.actor("https://mastodon.example/users/bob")
+    carol = fediverse.actor("https://social.example/users/carol")
+    featured_url = bob.uri + "/collections/featured"
+    for n in (1, 2):
+        fediverse.documents[f"{bob.uri}/statuses/{n}"] = _note(bob, n)
+    fediverse.documents[f"{bob.uri}/statuses/3"] = _note(bob, 3, to=bob.uri + "/followers")
+    fediverse.documents[f"{bob.uri}/statuses/4"] = _note(bob, 4, to="https://social.example/users/carol")
+    fediverse.documents[f"{carol.uri}/statuses/1"] = _note(carol, 1)
+    # A paged collection, its first page embedded, as Mastodon serves it.
+    fediverse.documents[featured_url] = {
+        "@context": AS_CONTEXT,
+        "id": featured_url,
+        "type": "OrderedCollection",
+        "totalItems": 5,
+        "first": {
+            "type": "OrderedCollectionPage",
+            "orderedItems": [
+                f"{bob.uri}/statuses/2",
+                f"{carol.uri}/statuses/1",
+                f"{bob.uri}/statuses/4",
+                {"type": "Hashtag", "href": "https://mastodon.example/tags/sales", "name": "#sales"},
+                f"{bob.uri}/statuses/1",
+                f"{bob.uri}/statuses/404",
+            ],
+        },
+    }
+    remote_bob = await fetch_actor(local.node, bob.uri)
+    await Pin.create(account=remote_bob, status=await fetch_note(local.node, f"{bob.uri}/statuses/3"))
+
+    pinned = await sync_featured(local.node, remote_bob)
+
+    assert sorted(await _pins()) == [(bob.uri, f"{bob.uri}/statuses/1"), (bob.uri, f"{bob.uri}/statuses/2")]
+    assert len(pinned) == 2  # unpinned: 3, no longer listed; left out: carol's, the direct 4, the hashtag, the 404
+    del fediverse.documents[featured_url]
+    assert await sync_featured(local.node, remote_bob) == []
+    assert len(await _pins()) == 2  # a collection that cannot be read changes nothing
