@@ -15,6 +15,7 @@ from api.pagination import apply, ordered, page_params, paged_response, parse_li
 from api.params import query_list
 from api.serializers.filters import hidden_in
 from api.serializers.notifications import notification_entities
+from core.domain_blocks import accounts_on_blocked_domains
 from models.accounts import Account
 from models.base import utcnow
 from models.interactions import Notification
@@ -27,7 +28,8 @@ UNREAD_DEFAULT, UNREAD_MAX = 100, 1000
 
 
 def visible_notifications(me: Account) -> QuerySet:
-    """`me`'s notifications, without those from suspended, blocked, or notification-muted accounts."""
+    """`me`'s notifications, without those from suspended, blocked, or notification-muted accounts,
+    or from accounts on domains `me` blocks."""
     muting = Mute.filter(account_id=me.id, hide_notifications=True).filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow())
     )
@@ -35,6 +37,7 @@ def visible_notifications(me: Account) -> QuerySet:
         Notification.filter(account_id=me.id, from_account__suspended=False)
         .exclude(from_account_id__in=Subquery(Block.filter(account_id=me.id).values("target_account_id")))
         .exclude(from_account_id__in=Subquery(muting.values("target_account_id")))
+        .exclude(from_account_id__in=Subquery(accounts_on_blocked_domains(me.id)))
     )
 
 

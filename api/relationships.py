@@ -15,11 +15,13 @@ from api.errors import forbidden, not_found, unprocessable
 from api.params import flag, id_list, request_params, text, truthy
 from api.serializers.common import iso_ms
 from api.serializers.relationships import active_mutes, relationship, relationships
+from core.domain_blocks import normalized_domain
 from core.feeds import remove_author_from_feed
 from core.relations import blocks_either_way
 from models.accounts import Account
 from models.base import utcnow
-from models.relationships import AccountNote, Block, Follow, FollowRequest, Mute
+from models.relationships import AccountDomainBlock, AccountNote, Block, Follow, FollowRequest, Mute
+from outbox import domain_blocks as outbox_domain_blocks
 from outbox import follows as outbox_follows
 from outbox import interactions as outbox_interactions
 
@@ -181,8 +183,36 @@ async def mutes(request: Request) -> Response:
 
 @scoped("read:blocks")
 async def domain_blocks(request: Request) -> Response:
-    # Users cannot block whole domains here (the administrator's domain policy does that).
-    return JSONResponse([])
+    """The domains the caller blocks (core/domain_blocks.py), newest first, paged by the block."""
+    page = pagination.page_params(request, default=100, maximum=200)
+    rows = AccountDomainBlock.filter(account_id=current_account(request).id)
+    found = pagination.ordered(await pagination.apply(rows, page).values("id", "domain"), page)
+    return pagination.paged_response(
+        request, [row["domain"] for row in found], [row["id"] for row in found], more=len(found) == page.limit
+    )
+
+
+async def _domain_param(request: Request) -> str:
+    domain = normalized_domain(text(await request_params(request), "domain") or "")
+    if not domain:
+        raise unprocessable("Domain can't be blank")
+    if domain == request.app.state.node.settings.domain.lower():
+        raise unprocessable("Domain is this server's own")
+    return domain
+
+
+@scoped("write:blocks")
+async def block_domain(request: Request) -> Response:
+    await outbox_domain_blocks.block_domain(
+        request.app.state.node, current_account(request), await _domain_param(request)
+    )
+    return JSONResponse({})
+
+
+@scoped("write:blocks")
+async def unblock_domain(request: Request) -> Response:
+    await outbox_domain_blocks.unblock_domain(current_account(request), await _domain_param(request))
+    return JSONResponse({})
 
 
 routes: list[BaseRoute] = [
@@ -198,4 +228,6 @@ routes: list[BaseRoute] = [
     Route("/api/v1/blocks", blocks, methods=["GET"]),
     Route("/api/v1/mutes", mutes, methods=["GET"]),
     Route("/api/v1/domain_blocks", domain_blocks, methods=["GET"]),
+    Route("/api/v1/domain_blocks", block_domain, methods=["POST"]),
+    Route("/api/v1/domain_blocks", unblock_domain, methods=["DELETE"]),
 ]

@@ -23,6 +23,7 @@ from api.params import query_flag, query_list
 from api.serializers.filters import hidden_in
 from api.serializers.status_cache import cached_page_json, home_keys_sql, keys_of
 from api.serializers.statuses import StatusSerializer
+from core.domain_blocks import accounts_on_blocked_domains
 from core.feeds import list_statuses
 from models.accounts import Account
 from models.interactions import Bookmark, Favourite, HomeFeedEntry
@@ -36,13 +37,15 @@ def normalize_tag(name: str) -> str:
 
 
 def without_ignored(query: QuerySet, me: Account | None, field: str = "account_id") -> QuerySet:
-    """Leave out what comes from accounts `me` blocks or mutes, or who block `me` (Mastodon's account filters)."""
+    """Leave out what comes from accounts `me` blocks or mutes, or who block `me`, or on domains
+    `me` blocks (Mastodon's account and domain filters)."""
     if me is None:
         return query
     return (
         query.exclude(**{f"{field}__in": Subquery(Block.filter(account_id=me.id).values("target_account_id"))})
         .exclude(**{f"{field}__in": Subquery(Block.filter(target_account_id=me.id).values("account_id"))})
         .exclude(**{f"{field}__in": Subquery(Mute.filter(account_id=me.id).values("target_account_id"))})
+        .exclude(**{f"{field}__in": Subquery(accounts_on_blocked_domains(me.id))})
     )
 
 

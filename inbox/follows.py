@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.domain_blocks import blocks_domain
 from core.follows import create_follow, remove_follow
 from core.notifications import notify
 from core.relations import blocks_either_way
@@ -18,7 +19,11 @@ async def on_follow(r: Received) -> None:
     target = await Account.get_or_none(uri=target_uri or "", domain="")
     if target is None or target.actor_type != "Person":
         raise Ignored("Follow of someone not on this node")
-    if target.suspended or await blocks_either_way(r.actor.id, target.id):
+    if (
+        target.suspended
+        or await blocks_either_way(r.actor.id, target.id)
+        or await blocks_domain(target.id, r.actor.domain)
+    ):
         await send_reject(r.node, target, r.actor, r.activity)
         return
     if await Follow.exists(account_id=r.actor.id, target_account_id=target.id):

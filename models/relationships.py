@@ -51,6 +51,19 @@ class Block(Model):
         unique_together = (("account", "target_account"),)
 
 
+class AccountDomainBlock(Model):
+    """A person's own block of a whole domain (POST /api/v1/domain_blocks), not the node's policy."""
+
+    id = fields.BigIntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name=False, on_delete=fields.CASCADE)
+    domain = fields.CharField(max_length=255)
+    created_at = DatetimeField(default=utcnow)
+
+    class Meta:
+        table = "account_domain_blocks"
+        unique_together = (("account", "domain"),)
+
+
 class Mute(Model):
     id = fields.BigIntField(primary_key=True)
     account = fields.ForeignKeyField("models.Account", related_name="muting_rel", on_delete=fields.CASCADE)

@@ -10,7 +10,7 @@ from tortoise.expressions import Q
 from api.serializers.common import iso_ms
 from models.accounts import Account
 from models.base import utcnow
-from models.relationships import AccountNote, Block, Follow, FollowRequest, Mute
+from models.relationships import AccountDomainBlock, AccountNote, Block, Follow, FollowRequest, Mute
 
 
 def active_mutes(account_id: int) -> Q:
@@ -54,6 +54,12 @@ async def relationships(viewer: Account, target_ids: Sequence[int]) -> list[dict
     notes = dict(
         await AccountNote.filter(account_id=me, target_account_id__in=ids).values_list("target_account_id", "comment")
     )
+    blocked_domains = set(await AccountDomainBlock.filter(account_id=me).values_list("domain", flat=True))
+    domain_blocking = (
+        set(await Account.filter(id__in=ids, domain__in=blocked_domains).values_list("id", flat=True))
+        if blocked_domains
+        else set()
+    )
     return [
         relationship_entity(
             i,
@@ -65,6 +71,7 @@ async def relationships(viewer: Account, target_ids: Sequence[int]) -> list[dict
             i in blocked_by,
             mutes.get(i),
             notes.get(i, ""),
+            i in domain_blocking,
         )
         for i in ids
     ]
@@ -84,6 +91,7 @@ def relationship_entity(
     blocked_by: bool,
     mute: dict[str, Any] | None,
     note: str,
+    domain_blocking: bool = False,
 ) -> dict[str, Any]:
     # As Mastodon's presenter: reblog and notify settings come from the follow, or from the
     # pending request while there is no follow yet.
@@ -102,7 +110,7 @@ def relationship_entity(
         "muting_expires_at": iso_ms(mute["expires_at"]) if mute else None,
         "requested": request is not None and follow is None,
         "requested_by": requested_by,
-        "domain_blocking": False,
+        "domain_blocking": domain_blocking,
         "endorsed": False,
         "note": note,
     }

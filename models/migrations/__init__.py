@@ -24,6 +24,7 @@ from models.migrations import (
     m0002_render_versions,
     m0003_reference_indexes,
     m0004_notification_groups,
+    m0005_account_domain_blocks,
 )
 
 
@@ -44,4 +45,5 @@ MIGRATIONS: list[Migration] = [
     Migration.from_module(m0002_render_versions),
     Migration.from_module(m0003_reference_indexes),
     Migration.from_module(m0004_notification_groups),
+    Migration.from_module(m0005_account_domain_blocks),
 ]
