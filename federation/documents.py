@@ -63,6 +63,12 @@ def iso(dt: Any) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def iso_ms(dt: Any) -> str:
+    """With milliseconds: posts published within one second keep their order on the nodes that
+    receive or fetch them (models/ids.id_published gives a whole second the arrival's millisecond)."""
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
 def person(account: Account, base: str, work: WorkProfile | None = None) -> dict[str, Any]:
     """The actor document; `work` adds the structured work properties (its fields are attachments already)."""
     if account.actor_type == "Application":
@@ -183,7 +189,7 @@ def note(
         "type": "Note",
         "attributedTo": author.uri,
         "content": status.content,
-        "published": iso(status.created_at),
+        "published": iso_ms(status.created_at),
         "url": status.url,
         "to": to,
         "cc": cc,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from federation.parse import PUBLIC
+from federation.parse import PUBLIC, parse_datetime
 from outbox.statuses import create_status
 
 AS = {"Accept": "application/activity+json"}
@@ -111,3 +111,14 @@ async def test_outbox_and_follower_collections_are_paged(local_node):
         }
         following_page = (await client.get("/users/alice/following?page=1", headers=AS)).json()
         assert following_page["orderedItems"] == []
+
+
+async def test_a_notes_published_time_keeps_its_milliseconds(local_node):
+    """Two posts of one second keep their order on a node that fetches the older one later."""
+    alice, _ = await local_node.user("alice")
+    post = await create_status(local_node.node, alice, "on time")
+    async with local_node.client() as client:
+        note = (await client.get(post.uri, headers=AS)).json()
+    published = parse_datetime(note["published"])
+    assert note["published"].endswith("Z") and len(note["published"]) == len("2026-12-02T20:43:22.123Z")
+    assert int(published.timestamp() * 1000) == int(post.created_at.timestamp() * 1000)
