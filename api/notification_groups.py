@@ -16,7 +16,7 @@ the other sample accounts come as `partial_accounts` (id, acct, url, avatars, lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +29,7 @@ from api.auth import current_account, scoped
 from api.errors import not_found
 from api.markers import notifications_read_up_to
 from api.notifications import filtered, visible_notifications
-from api.pagination import Page, link_header, page_params, parse_limit
+from api.pagination import Page, apply, page_params, paged_response, parse_limit
 from api.params import query_list
 from api.serializers.accounts import account_entity
 from api.serializers.common import iso_ms
@@ -37,7 +37,7 @@ from api.serializers.filters import hidden_in
 from api.serializers.notifications import WITH_STATUS
 from api.serializers.reports import reports_of_notifications
 from api.serializers.status_cache import status_entities
-from core.notification_groups import GROUPABLE, UNGROUPED, shown_key
+from core.notification_groups import GROUPABLE, UNGROUPED
 from models.accounts import Account
 from models.interactions import Notification
 
@@ -80,25 +80,20 @@ async def first_of_groups(query: QuerySet, page: Page, grouped: frozenset[str]) 
     if page.limit <= 0:
         return []
     ascending = page.min_id is not None
-    if page.max_id is not None:
-        query = query.filter(id__lt=page.max_id)
-    if ascending:
-        query = query.filter(id__gt=page.min_id)
-    elif page.since_id is not None:
-        query = query.filter(id__gt=page.since_id)
     met: dict[str, Notification] = {}
-    cursor: int | None = None
+    chunk = replace(page, limit=SCAN_CHUNK)
     scanned = 0
     while len(met) < page.limit and scanned < SCAN_MAX:
-        chunk = query if cursor is None else query.filter(**{"id__gt" if ascending else "id__lt": cursor})
-        found = list(await chunk.order_by("id" if ascending else "-id").limit(SCAN_CHUNK))
+        found = list(await apply(query, chunk))  # pagination.apply: bounds, order, and min_id over since_id
         for notification in found:
             met.setdefault(key_in(notification, grouped), notification)
             if len(met) == page.limit:
                 break
         if len(found) < SCAN_CHUNK:
             break
-        cursor, scanned = found[-1].id, scanned + len(found)
+        # The next chunk starts past the last notification read.
+        chunk = replace(chunk, min_id=found[-1].id) if ascending else replace(chunk, max_id=found[-1].id)
+        scanned += len(found)
     firsts = list(met.values())
     return firsts[::-1] if ascending else firsts
 
@@ -156,7 +151,7 @@ async def results(request: Request, me: Account, groups: list[Group], paginated:
         if not sample:
             continue
         entity: dict[str, Any] = {
-            "group_key": shown_key(group.first.id, group.key if not group.key.startswith(UNGROUPED) else None),
+            "group_key": group.key,
             "notifications_count": group.count,
             "type": kind,
             "most_recent_notification_id": group.most_recent_id,
@@ -212,11 +207,8 @@ async def index(request: Request) -> Response:
     firsts = await first_of_groups(filtered(request, visible_notifications(me)), page, grouped)
     groups = await groups_of(me, firsts, grouped, _page_bounds(firsts, page) if firsts else None)
     partial = request.query_params.get("expand_accounts") == "partial_avatars"
-    response = JSONResponse(await results(request, me, groups, paginated=True, partial=partial))
-    link = link_header(request, [n.id for n in firsts])
-    if link:
-        response.headers["Link"] = link
-    return response
+    body = await results(request, me, groups, paginated=True, partial=partial)
+    return paged_response(request, body, [n.id for n in firsts])
 
 
 def _by_group_key(query: QuerySet, group_key: str) -> QuerySet:

@@ -137,8 +137,9 @@ def paged_json(request: Request, body: bytes, cursors: Sequence[int]) -> Respons
     return Response(body, media_type="application/json", headers={"Link": link} if link else None)
 
 
-def paged_response(request: Request, body: list, cursors: Sequence[int], more: bool = True) -> JSONResponse:
-    """A page with its Link header. Lists whose `next` Mastodon only offers on a full page pass `more`."""
+def paged_response(request: Request, body: list | dict, cursors: Sequence[int], more: bool = True) -> JSONResponse:
+    """A page with its Link header. Lists whose `next` Mastodon only offers on a full page pass
+    `more`; grouped notifications page an object (GroupedNotificationsResults)."""
     response = JSONResponse(body)
     link = link_header(request, cursors, more)
     if link:

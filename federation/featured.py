@@ -20,10 +20,29 @@ from federation.parse import id_of
 from federation.policy import host_of
 from models.accounts import Account
 from models.interactions import Pin
+from models.statuses import Status
 from node import Node
 
 log = logging.getLogger("flurfunk.federation")
 MAX_PINS = 20  # Mastodon lets its own users pin 5; other servers may allow more
+
+
+class NotPinnable(FederationError):
+    """A post the account may not have among its pinned posts."""
+
+
+async def fetch_pinnable(node: Node, account: Account, uri: str) -> Status:
+    """The post `uri` (fetched where we lack it) if `account` may pin it: its own post on its
+    own host, neither direct nor a boost. Raises NotPinnable, or FetchError, otherwise."""
+    if host_of(uri) != host_of(account.uri):
+        # Not the account's post wherever it is: refused before anything is fetched for it.
+        raise NotPinnable("only one's own posts can be pinned")
+    status = await fetch_note(node, uri)
+    if status.account_id != account.id:
+        raise NotPinnable("only one's own posts can be pinned")
+    if status.visibility == "direct" or status.reblog_id is not None:
+        raise NotPinnable("a direct post or a boost cannot be pinned")
+    return status
 
 
 async def _items(node: Node, url: str) -> list[Any]:
@@ -52,17 +71,12 @@ async def sync_featured(node: Node, account: Account) -> list[int]:
     pinned: list[int] = []
     for item in items[:MAX_PINS]:
         uri = id_of(item)
-        if not uri or host_of(uri) != host_of(account.uri):
-            continue
-        if isinstance(item, dict) and item.get("type") == "Hashtag":
+        if not uri or (isinstance(item, dict) and item.get("type") == "Hashtag"):
             continue
         try:
-            status = await fetch_note(node, uri)
+            pinned.append((await fetch_pinnable(node, account, uri)).id)
         except FederationError as exc:
-            log.info("pinned post %s of %s could not be fetched: %s", uri, account.uri, exc)
-            continue
-        if status.account_id == account.id and status.visibility != "direct" and status.reblog_id is None:
-            pinned.append(status.id)
+            log.info("pinned post %s of %s left out: %s", uri, account.uri, exc)
     await Pin.filter(account_id=account.id).exclude(status_id__in=pinned).delete()
     for status_id in reversed(pinned):  # the collection lists the newest pin first
         await Pin.get_or_create(account_id=account.id, status_id=status_id)

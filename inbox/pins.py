@@ -8,9 +8,8 @@ our following them). Featured hashtags (an Add of a Hashtag) are not kept.
 from __future__ import annotations
 
 from federation.errors import FetchError
-from federation.notes import fetch_note
+from federation.featured import NotPinnable, fetch_pinnable
 from federation.parse import id_of
-from federation.policy import host_of
 from inbox.context import Ignored, Received
 from models.interactions import Pin
 from models.statuses import Status
@@ -31,18 +30,12 @@ def _featured_status_uri(r: Received) -> str:
 
 
 async def on_add(r: Received) -> None:
-    uri = _featured_status_uri(r)
-    if host_of(uri) != host_of(r.actor.uri):
-        # Not the actor's post wherever it is: refused before anything is fetched for it.
-        raise Ignored("only one's own posts can be pinned")
     try:
-        status = await fetch_note(r.node, uri)
+        status = await fetch_pinnable(r.node, r.actor, _featured_status_uri(r))
     except FetchError as exc:
         raise Ignored(f"the pinned post could not be fetched: {exc}") from exc
-    if status.account_id != r.actor.id:
-        raise Ignored("only one's own posts can be pinned")
-    if status.visibility == "direct" or status.reblog_id is not None:
-        raise Ignored("a direct post or a boost cannot be pinned")
+    except NotPinnable as exc:
+        raise Ignored(str(exc)) from exc
     await Pin.get_or_create(account_id=r.actor.id, status_id=status.id)
 
 

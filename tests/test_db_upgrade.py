@@ -103,11 +103,7 @@ async def test_db_upgrade_adds_the_new_column_and_index_and_keeps_the_rows(tmp_p
         await close_database()
 
     # The app starts on the upgraded database and serves the new column.
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        token = await issue_token(alice, await cli_application(), "read")
-        async with _client(app, settings, token.token) as client:
-            response = await client.get("/api/v1/accounts/verify_credentials")
+    (response,) = await _read_as(settings, alice, "/api/v1/accounts/verify_credentials")
     assert response.status_code == 200
     check("Account", response.json())
     assert response.json()["bot"] is True and response.json()["display_name"] == "Alice A."
@@ -203,12 +199,17 @@ def test_db_upgrade_and_status_commands(tmp_path, database_url):
     assert after.returncode == 0 and "applied  0001_initial" in after.stdout
 
 
-def _client(app, settings: Settings, token: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url=settings.base_url,
-        headers={"Authorization": f"Bearer {token}"},
-    )
+async def _read_as(settings: Settings, account: Account, *paths: str) -> list[httpx.Response]:
+    """Start the app on the node's database and GET `paths` with a read token of `account`."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        token = await issue_token(account, await cli_application(), "read")
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url=settings.base_url,
+            headers={"Authorization": f"Bearer {token.token}"},
+        ) as client:
+            return [await client.get(path) for path in paths]
 
 
 async def test_notifications_made_before_groups_keep_their_rows_and_show_ungrouped(tmp_path, database_url):
@@ -234,11 +235,7 @@ async def test_notifications_made_before_groups_keep_their_rows_and_show_ungroup
     finally:
         await close_database()
 
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        token = await issue_token(alice, await cli_application(), "read")
-        async with _client(app, settings, token.token) as client:
-            listed = (await client.get("/api/v1/notifications")).json()
-            groups = (await client.get("/api/v2/notifications")).json()["notification_groups"]
+    v1, v2 = await _read_as(settings, alice, "/api/v1/notifications", "/api/v2/notifications")
+    listed, groups = v1.json(), v2.json()["notification_groups"]
     assert [n["group_key"] for n in listed] == [f"ungrouped-{old.id}"]
     assert [(g["group_key"], g["notifications_count"]) for g in groups] == [(f"ungrouped-{old.id}", 1)]

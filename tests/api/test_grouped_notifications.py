@@ -253,3 +253,20 @@ async def test_the_notification_policy_says_nothing_is_filtered_and_refuses_to_f
     assert one.status_code == 404 and accepted.json() == {}
     assert unread.json() == {"count": 0}
 
+
+async def test_groups_found_across_several_reads_are_the_same_as_in_one(local_node, monkeypatch):
+    import api.notification_groups
+
+    alice, token, people, post = await popular_post(local_node)
+    async with local_node.client(token) as client:
+        whole, _ = await grouped(client)
+        older_half, _ = await grouped(
+            client, min_id=str(whole["notification_groups"][-1]["most_recent_notification_id"])
+        )
+        monkeypatch.setattr(api.notification_groups, "SCAN_CHUNK", 3)  # 8 notifications: three reads
+        chunked, _ = await grouped(client)
+        chunked_up, _ = await grouped(
+            client, min_id=str(whole["notification_groups"][-1]["most_recent_notification_id"])
+        )
+    assert chunked == whole and chunked_up == older_half
+    assert len(whole["notification_groups"]) == 4
