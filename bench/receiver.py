@@ -11,16 +11,21 @@ and slow every acknowledgement down.
 
 GET /acks answers {"count": n, "rejected": r}; GET /acks?times=1 adds each acknowledged
 delivery as [path, time.monotonic()] (the system's monotonic clock, the same in every process).
+GET /acks?until=N answers once N deliveries were acknowledged, or after half a second: the
+benchmark waits on it instead of asking every few milliseconds, which cost the receiver and
+the benchmark's process CPU that the node under test then lacked.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import uvicorn
 
@@ -30,6 +35,7 @@ from federation.errors import SignatureError  # noqa: E402
 from federation.signatures import check_request, verify_signature  # noqa: E402
 
 Scope = dict[str, Any]
+WAIT_SECONDS = 0.5
 
 
 class Receiver:
@@ -37,13 +43,17 @@ class Receiver:
         self.public_pem = public_pem
         self.acks: list[tuple[str, float]] = []
         self.rejected = 0
+        self.arrived = asyncio.Event()  # set and cleared on every acknowledgement
 
     async def __call__(self, scope: Scope, receive, send) -> None:
         if scope["type"] != "http":
             return
         if scope["method"] == "GET" and scope["path"] == "/acks":
+            query = parse_qs(scope.get("query_string", b"").decode())
+            if "until" in query:
+                await self.until(int(query["until"][0]), WAIT_SECONDS)
             answer: dict[str, Any] = {"count": len(self.acks), "rejected": self.rejected}
-            if b"times=1" in scope.get("query_string", b""):
+            if "times" in query:
                 answer["times"] = self.acks
             await _respond(send, 200, json.dumps(answer).encode())
             return
@@ -54,6 +64,14 @@ class Receiver:
             if not message.get("more_body"):
                 break
         await _respond(send, self.check(scope, body), b"")
+
+    async def until(self, count: int, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while len(self.acks) < count and (left := deadline - time.monotonic()) > 0:
+            try:
+                await asyncio.wait_for(self.arrived.wait(), left)
+            except TimeoutError:
+                return
 
     def check(self, scope: Scope, body: bytes) -> int:
         if scope["method"] != "POST" or not scope["path"].startswith("/nodes/"):
@@ -67,6 +85,8 @@ class Receiver:
             self.rejected += 1
             return 401
         self.acks.append((scope["path"], time.monotonic()))
+        self.arrived.set()
+        self.arrived.clear()
         return 202
 
 
