@@ -10,8 +10,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.expressions import F
-
 from federation.policy import host_of
 from federation.posting import Posted, PostError
 from federation.queue import Finisher, claim
@@ -19,7 +17,7 @@ from federation.retry import next_attempt
 from federation.signatures import sign
 from models.accounts import Account
 from models.base import utcnow
-from models.db import database
+from models.db import database, placeholders
 from models.queues import DONE, FAILED, PENDING, Delivery, OutgoingActivity
 from node import Node
 
@@ -54,15 +52,20 @@ async def enqueue(
 
 
 async def _insert_deliveries(activity_id: int, inboxes: Sequence[str]) -> None:
-    """One row per inbox in one statement: a Tortoise model object per row would cost more
-    than the row (about 50 us each, as much as a fifth of a delivery's own work)."""
+    """One row per inbox in one statement, the inboxes bound as one list: a Tortoise model
+    object per row would cost more than the row (about 50 us each), and on PostgreSQL a row
+    per execution (executemany) cost the server about as much again as the insert itself."""
     db = database()
-    p = "$" if db.capabilities.dialect == "postgres" else "?"
+    dialect = db.capabilities.dialect
+    inbox_list = "unnest(?::text[]) AS inbox" if dialect == "postgres" else "(SELECT value AS inbox FROM json_each(?))"
     now = utcnow()
-    await db.execute_many(
-        "INSERT INTO deliveries (activity_id, inbox_url, state, attempts, next_attempt_at, last_error, created_at)"
-        f" VALUES ({p}1, {p}2, {p}3, {p}4, {p}5, {p}6, {p}7)",
-        [[activity_id, inbox, PENDING, 0, now, "", now] for inbox in inboxes],
+    await db.execute_query(
+        placeholders(
+            "INSERT INTO deliveries (activity_id, inbox_url, state, attempts, next_attempt_at, last_error, created_at)"
+            f" SELECT ?, inbox, ?, 0, ?, '', ? FROM {inbox_list}",
+            dialect,
+        ),
+        [activity_id, PENDING, now, now, list(inboxes) if dialect == "postgres" else json.dumps(list(inboxes))],
     )
 
 
@@ -93,7 +96,7 @@ class Sender:
         # Written every 25 ms: every 5 ms, a burst's UPDATEs (each built anew by Tortoise) cost
         # about as much CPU as sending the deliveries they finish. A crash in those 25 ms sends
         # them again when their leases run out (at least once, as before).
-        self.done = Finisher(Delivery, always={"attempts": F("attempts") + 1}, delay=FINISH_DELAY)
+        self.done = Finisher(Delivery, always={"attempts": "attempts + 1"}, delay=FINISH_DELAY)
 
     async def prepare(self, jobs: Sequence[Delivery]) -> list[tuple[Delivery, Ready]]:
         """Each job with its activity ready to send; jobs whose activity is gone are dropped."""

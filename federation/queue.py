@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from tortoise.models import Model
 
 from models.base import utcnow
-from models.db import database
+from models.db import database, placeholders
 from models.queues import PENDING
+from models.reads import ids_value, in_ids
 
 log = logging.getLogger("flurfunk.queue")
 LEASE = timedelta(minutes=5)
@@ -66,14 +67,17 @@ class Finisher(Generic[M]):
     """Marks finished jobs of `model` with one UPDATE per batch instead of one per job.
 
     `add` records a job as finished with its column values; jobs with the same values are
-    written together (claimed_until cleared, finished_at set, plus `always`, e.g. an attempt
-    count expression) within `delay` seconds, or at once when `size` are waiting. Until then
+    written together (claimed_until cleared, finished_at set, plus `always`: column → SQL
+    expression, e.g. {"attempts": "attempts + 1"}) within `delay` seconds, or at once when
+    `size` are waiting. The ids are bound as one list, so each outcome's UPDATE has the same
+    text from one batch to the next and is prepared once (a new text per batch size had
+    PostgreSQL parse and plan every batch, and Tortoise build it). Until then
     the job stays leased, so no worker takes it again; if the process dies first, the lease
     runs out and the job is done once more: the at-least-once gap every queue has between
     doing a job and recording it, widened by `delay`. `close` writes what is left.
     """
 
-    def __init__(self, model: type[M], always: dict[str, Any] | None = None, delay: float = 0.005, size: int = 256):
+    def __init__(self, model: type[M], always: dict[str, str] | None = None, delay: float = 0.005, size: int = 256):
         self.model = model
         self.always = always or {}
         self.delay = delay
@@ -107,9 +111,7 @@ class Finisher(Generic[M]):
         now = utcnow()
         for key, ids in waiting.items():
             try:
-                await self.model.filter(id__in=ids).update(
-                    claimed_until=None, finished_at=now, **self.always, **dict(key)
-                )
+                await self._write(ids, now, dict(key))
             except Exception:
                 # Kept to try again: written late is better than done twice when the lease runs out.
                 log.exception("marking %d finished %s failed", len(ids), self.model.__name__)
@@ -117,6 +119,17 @@ class Finisher(Generic[M]):
                 self._count += len(ids)
         if self._count and self._timer is None:
             self._write_soon(1.0)
+
+    async def _write(self, ids: list[int], now: datetime, values: dict[str, Any]) -> None:
+        db = database()
+        dialect = db.capabilities.dialect
+        fields = self.model._meta.fields_map
+        assignments = ["claimed_until = NULL", "finished_at = ?", *(f"{name} = ?" for name in values)]
+        assignments += [f"{name} = {expression}" for name, expression in self.always.items()]
+        sql = f"UPDATE {self.model._meta.db_table} SET {', '.join(assignments)} WHERE id {in_ids(dialect)}"
+        params = [fields["finished_at"].to_db_value(now, self.model)]
+        params += [fields[name].to_db_value(value, self.model) for name, value in values.items()]
+        await db.execute_query(placeholders(sql, dialect), [*params, ids_value(ids, dialect)])
 
     async def close(self) -> None:
         """Write everything added so far (those being written included)."""
