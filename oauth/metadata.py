@@ -19,6 +19,7 @@ async def authorization_server(request: Request) -> Response:
             "token_endpoint": f"{base}/oauth/token",
             "app_registration_endpoint": f"{base}/api/v1/apps",
             "revocation_endpoint": f"{base}/oauth/revoke",
+            "userinfo_endpoint": f"{base}/oauth/userinfo",
             "scopes_supported": list(ALL_SCOPES),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query", "fragment", "form_post"],

@@ -1,10 +1,10 @@
-"""OAuth 2 routes: app registration, the consent page, tokens, revocation and server metadata."""
+"""OAuth 2 routes: app registration, the consent page, tokens, revocation, userinfo and server metadata."""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from oauth import apps, authorize, metadata, oidc, token
+from oauth import apps, authorize, metadata, oidc, token, userinfo
 
 
 def _both(path: str, endpoint, methods: list[str]) -> list[BaseRoute]:
@@ -19,6 +19,8 @@ routes: list[BaseRoute] = [
     *_both("/oauth/authorize", authorize.authorize, ["POST"]),
     *_both("/oauth/token", token.token, ["POST"]),
     *_both("/oauth/revoke", token.revoke, ["POST"]),
+    # OpenID Connect allows both (Core §5.3.1).
+    *_both("/oauth/userinfo", userinfo.userinfo, ["GET", "POST"]),
     Route("/oauth/oidc/start", oidc.start, methods=["GET"]),
     Route("/oauth/oidc/callback", oidc.callback, methods=["GET"]),
     *_both("/.well-known/oauth-authorization-server", metadata.authorization_server, ["GET"]),

@@ -17,8 +17,10 @@ from mastodon import Mastodon
 from mastodon_shapes import check
 
 from api.auth import has_scope
+from core.registration import create_local_account
 from models.base import utcnow
 from models.oauth import AccessToken, AuthorizationCode
+from oauth.tokens import cli_application, issue_token
 from server import create_app
 from settings import Settings
 from tests.conftest import LocalNode
@@ -463,6 +465,43 @@ async def test_the_authorization_server_metadata_matches_mastodon(node):
     }
     assert {"read", "write:statuses", "admin:read:accounts", "profile"} <= set(meta["scopes_supported"])
     assert "client_secret_basic" in meta["token_endpoint_auth_methods_supported"]
+
+
+async def test_userinfo_tells_an_app_with_the_profile_scope_who_logged_in(node):
+    alice = await create_local_account(node.settings.base_url, "alice", PASSWORD, display_name="Alice Adams")
+    profile_only = (await issue_token(alice, await cli_application(), "profile")).token
+    async with node.client() as client:
+        meta = (await client.get("/.well-known/oauth-authorization-server")).json()
+        assert meta["userinfo_endpoint"] == "https://flurfunk.test/oauth/userinfo"
+        headers = {"Authorization": f"Bearer {profile_only}", "Origin": "https://elk.example"}
+        answer = await client.get("/oauth/userinfo", headers=headers)
+        posted = await client.post("/oauth/userinfo", headers=headers)
+        actor = await client.get("/users/alice", headers={"Accept": "application/activity+json"})
+        # The profile scope reads nothing else.
+        timeline = await client.get("/api/v1/timelines/home", headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["access-control-allow-origin"] == "*"
+    claims = answer.json()
+    assert claims == posted.json()
+    assert claims["iss"] == meta["issuer"] == "https://flurfunk.test/"
+    assert claims["sub"] == actor.json()["id"] == alice.uri
+    assert claims["name"] == "Alice Adams"
+    assert claims["preferred_username"] == "alice"
+    assert claims["profile"] == alice.url
+    assert claims["picture"].startswith("https://flurfunk.test/")
+    assert timeline.status_code == 403
+
+
+async def test_userinfo_refuses_tokens_without_the_profile_scope_and_no_token(node):
+    _, token = await node.user("bob")  # read write follow push
+    async with node.client() as client:
+        without_profile = await client.get("/oauth/userinfo", headers={"Authorization": f"Bearer {token}"})
+        anonymous = await client.get("/oauth/userinfo")
+        revoked = await client.get("/oauth/userinfo", headers={"Authorization": "Bearer not-a-token"})
+    assert without_profile.status_code == 403
+    assert without_profile.json() == {"error": "This action is outside the authorized scopes"}
+    assert anonymous.status_code == 401 and revoked.status_code == 401
+    assert anonymous.json() == {"error": "The access token is invalid"}
 
 
 def test_scope_hierarchy():
