@@ -1,8 +1,8 @@
 """Client API: accounts — who I am, updating my profile, finding and listing accounts.
 
-Follows, blocks and mutes are in api/relationships.py, follow requests in api/follow_requests.py;
-their routes are listed here so that fixed paths such as /api/v1/accounts/relationships come
-before /api/v1/accounts/{id}.
+Follows, blocks and mutes are in api/relationships.py, follow requests in api/follow_requests.py,
+featured accounts in api/endorsements.py; their routes are listed here so that fixed paths such
+as /api/v1/accounts/relationships come before /api/v1/accounts/{id}.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from tortoise.expressions import Q
 
-from api import follow_requests, pagination, relationships
+from api import endorsements, follow_requests, pagination, relationships
 from api.account_entities import (
     account_json,
     account_or_404,
@@ -190,12 +190,6 @@ async def familiar_followers(request: Request) -> Response:
     return JSONResponse(answer)
 
 
-@scoped("read:accounts")
-async def endorsements(request: Request) -> Response:
-    # Featured profiles are not supported; Mastodon's answer for someone who features nobody.
-    return JSONResponse([])
-
-
 routes: list[BaseRoute] = [
     Route("/api/v1/accounts/verify_credentials", verify_credentials, methods=["GET"]),
     Route("/api/v1/accounts/update_credentials", update_credentials, methods=["PATCH", "PUT", "POST"]),
@@ -203,9 +197,9 @@ routes: list[BaseRoute] = [
     Route("/api/v1/accounts/search", search, methods=["GET"]),
     Route("/api/v1/accounts/familiar_followers", familiar_followers, methods=["GET"]),
     *relationships.routes,
+    *endorsements.routes,
     *follow_requests.routes,
     Route("/api/v1/accounts", index, methods=["GET"]),
-    Route("/api/v1/endorsements", endorsements, methods=["GET"]),
     Route("/api/v1/accounts/{id}/followers", followers, methods=["GET"]),
     Route("/api/v1/accounts/{id}/following", following, methods=["GET"]),
     Route("/api/v1/accounts/{id}", show, methods=["GET"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.counters import bump
 from core.feeds import add_to_feed, remove_author_from_feed
 from models.accounts import Account
-from models.relationships import Follow, FollowRequest
+from models.relationships import AccountPin, Follow, FollowRequest
 
 
 async def create_follow(
@@ -26,6 +26,8 @@ async def create_follow(
 async def remove_follow(follower: Account, target: Account) -> bool:
     deleted = await Follow.filter(account_id=follower.id, target_account_id=target.id).delete()
     await FollowRequest.filter(account_id=follower.id, target_account_id=target.id).delete()
+    # Only someone followed can be featured (Mastodon's Follow#remove_endorsements).
+    await AccountPin.filter(account_id=follower.id, target_account_id=target.id).delete()
     if deleted:
         await bump(Account, follower.id, "following_count", -1)
         await bump(Account, target.id, "followers_count", -1)

@@ -64,6 +64,19 @@ class AccountDomainBlock(Model):
         unique_together = (("account", "domain"),)
 
 
+class AccountPin(Model):
+    """An account someone features on their profile (Mastodon's endorsement); only of someone they follow."""
+
+    id = fields.BigIntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name=False, on_delete=fields.CASCADE)
+    target_account = fields.ForeignKeyField("models.Account", related_name=False, on_delete=fields.CASCADE)
+    created_at = DatetimeField(default=utcnow)
+
+    class Meta:
+        table = "account_pins"
+        unique_together = (("account", "target_account"),)
+
+
 class Mute(Model):
     id = fields.BigIntField(primary_key=True)
     account = fields.ForeignKeyField("models.Account", related_name="muting_rel", on_delete=fields.CASCADE)

@@ -10,7 +10,7 @@ from tortoise.expressions import Q
 from api.serializers.common import iso_ms
 from models.accounts import Account
 from models.base import utcnow
-from models.relationships import AccountDomainBlock, AccountNote, Block, Follow, FollowRequest, Mute
+from models.relationships import AccountDomainBlock, AccountNote, AccountPin, Block, Follow, FollowRequest, Mute
 
 
 def active_mutes(account_id: int) -> Q:
@@ -60,6 +60,9 @@ async def relationships(viewer: Account, target_ids: Sequence[int]) -> list[dict
         if blocked_domains
         else set()
     )
+    endorsed = set(
+        await AccountPin.filter(account_id=me, target_account_id__in=ids).values_list("target_account_id", flat=True)
+    )
     return [
         relationship_entity(
             i,
@@ -72,6 +75,7 @@ async def relationships(viewer: Account, target_ids: Sequence[int]) -> list[dict
             mutes.get(i),
             notes.get(i, ""),
             i in domain_blocking,
+            i in endorsed and i in following,
         )
         for i in ids
     ]
@@ -92,6 +96,7 @@ def relationship_entity(
     mute: dict[str, Any] | None,
     note: str,
     domain_blocking: bool = False,
+    endorsed: bool = False,
 ) -> dict[str, Any]:
     # As Mastodon's presenter: reblog and notify settings come from the follow, or from the
     # pending request while there is no follow yet.
@@ -111,6 +116,6 @@ def relationship_entity(
         "requested": request is not None and follow is None,
         "requested_by": requested_by,
         "domain_blocking": domain_blocking,
-        "endorsed": False,
+        "endorsed": endorsed,
         "note": note,
     }

@@ -25,6 +25,7 @@ from models.migrations import (
     m0003_reference_indexes,
     m0004_notification_groups,
     m0005_account_domain_blocks,
+    m0006_account_pins,
 )
 
 
@@ -46,4 +47,5 @@ MIGRATIONS: list[Migration] = [
     Migration.from_module(m0003_reference_indexes),
     Migration.from_module(m0004_notification_groups),
     Migration.from_module(m0005_account_domain_blocks),
+    Migration.from_module(m0006_account_pins),
 ]
