@@ -26,7 +26,7 @@ from api.account_entities import (
 from api.auth import has_scope, scoped, viewer
 from api.errors import APIError, not_found
 from api.params import flag, id_list, request_params, text
-from api.profile import update_profile
+from api.profile import remove_profile_image, update_profile
 from api.serializers.accounts import credential_account_entity
 from federation.errors import FederationError
 from models.accounts import Account, User
@@ -64,6 +64,22 @@ async def update_credentials(request: Request) -> Response:
     user = await User.get(account_id=account.id)
     await update_profile(request.app.state.node, account, user, params)
     return JSONResponse(await credential_json(request, account))
+
+
+async def _without_image(request: Request, kind: str) -> Response:
+    account = await Account.get(id=request.state.caller.account.id)
+    await remove_profile_image(request.app.state.node, account, kind)
+    return JSONResponse(await credential_json(request, account))
+
+
+@scoped("write:accounts")
+async def delete_avatar(request: Request) -> Response:
+    return await _without_image(request, "avatar")
+
+
+@scoped("write:accounts")
+async def delete_header(request: Request) -> Response:
+    return await _without_image(request, "header")
 
 
 # ---- any account -------------------------------------------------------------------------------
@@ -193,6 +209,8 @@ async def familiar_followers(request: Request) -> Response:
 routes: list[BaseRoute] = [
     Route("/api/v1/accounts/verify_credentials", verify_credentials, methods=["GET"]),
     Route("/api/v1/accounts/update_credentials", update_credentials, methods=["PATCH", "PUT", "POST"]),
+    Route("/api/v1/profile/avatar", delete_avatar, methods=["DELETE"]),
+    Route("/api/v1/profile/header", delete_header, methods=["DELETE"]),
     Route("/api/v1/accounts/lookup", lookup, methods=["GET"]),
     Route("/api/v1/accounts/search", search, methods=["GET"]),
     Route("/api/v1/accounts/familiar_followers", familiar_followers, methods=["GET"]),

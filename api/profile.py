@@ -1,4 +1,5 @@
-"""Applying PATCH /api/v1/accounts/update_credentials: validate everything first, then change the profile.
+"""Applying PATCH /api/v1/accounts/update_credentials: validate everything first, then change the profile
+(and DELETE /api/v1/profile/avatar and /header: back to the default images).
 
 Mastodon's limits: a display name of 30 characters, a bio of 500, four profile fields of
 255 characters per name and value. A request that breaks any of them, or whose avatar or
@@ -202,5 +203,19 @@ async def update_profile(node: Node, account: Account, user: User, params: dict[
         await user.save(update_fields=list(changes.user))
     for name in replaced:
         discard(media_dir, name)
+    await sync_account(account, node.settings.domain)
+    await send_profile_update(node, account)
+
+
+async def remove_profile_image(node: Node, account: Account, kind: str) -> None:
+    """DELETE /api/v1/profile/avatar or /header (Mastodon 4.2): back to the default image, the
+    file removed, and followers' nodes told. Nothing to remove changes nothing."""
+    name = getattr(account, f"{kind}_file")
+    if not name:
+        return
+    setattr(account, f"{kind}_file", "")
+    account.updated_at = utcnow()
+    await account.save(update_fields=[f"{kind}_file", "updated_at"])
+    discard(node.settings.media_dir, name)
     await sync_account(account, node.settings.domain)
     await send_profile_update(node, account)

@@ -102,14 +102,35 @@ async def feature(request: Request) -> JSONResponse:
     if not HASHTAG_NAME.fullmatch(name):
         raise unprocessable("Name is invalid")
     tag, _ = await Tag.get_or_create(name=name, defaults={"display_name": raw.lstrip("#")})
-    # Featuring a tag already featured answers with the existing one (CreateFeaturedTagService).
+    return JSONResponse((await featured_tag_entities(me, [await _featured(me, tag)]))[0])
+
+
+async def _featured(me: Account, tag: Tag) -> FeaturedTag:
+    """`me`'s featured tag for `tag`, made unless there: featuring a tag already featured
+    answers with the existing one (CreateFeaturedTagService)."""
     featured = await FeaturedTag.get_or_none(account_id=me.id, tag_id=tag.id)
     if featured is None:
         if await FeaturedTag.filter(account_id=me.id).count() >= MAX_FEATURED_TAGS:
             raise unprocessable("You have already featured the maximum number of hashtags")
         featured = FeaturedTag(account_id=me.id, tag_id=tag.id)
         await featured.save()
-    return JSONResponse((await featured_tag_entities(me, [featured]))[0])
+    return featured
+
+
+@scoped("write:accounts")
+async def feature_by_name(request: Request) -> JSONResponse:
+    """POST /api/v1/tags/:name/feature (Mastodon 4.4): the same as POST /api/v1/featured_tags, answered with the Tag."""
+    tag = await _tag_saved(request.path_params["name"])
+    await _featured(current_account(request), tag)
+    return await _tag_json(request, tag)
+
+
+@scoped("write:accounts")
+async def unfeature_by_name(request: Request) -> JSONResponse:
+    tag = await _tag_or_new(request.path_params["name"])
+    if tag.id is not None:
+        await FeaturedTag.filter(account_id=current_account(request).id, tag_id=tag.id).delete()
+    return await _tag_json(request, tag)
 
 
 @scoped("write:accounts")
@@ -157,6 +178,8 @@ routes: list[BaseRoute] = [
     Route("/api/v1/tags/{name}", show, methods=["GET"]),
     Route("/api/v1/tags/{name}/follow", follow, methods=["POST"]),
     Route("/api/v1/tags/{name}/unfollow", unfollow, methods=["POST"]),
+    Route("/api/v1/tags/{name}/feature", feature_by_name, methods=["POST"]),
+    Route("/api/v1/tags/{name}/unfeature", unfeature_by_name, methods=["POST"]),
     Route("/api/v1/followed_tags", followed_tags, methods=["GET"]),
     Route("/api/v1/featured_tags", featured_tags, methods=["GET"]),
     Route("/api/v1/featured_tags", feature, methods=["POST"]),

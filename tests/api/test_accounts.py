@@ -133,6 +133,47 @@ async def test_an_uploaded_avatar_is_stored_as_an_image_and_served_at_its_url(lo
         assert image.size == (1500, 500)  # Mastodon's header crop
 
 
+async def remote_follower(account: Account) -> Account:
+    """rita on elsewhere.test, following `account`: her node gets what `account` sends followers."""
+    remote = await Account.create(
+        id=new_id(),
+        username="rita",
+        domain="elsewhere.test",
+        uri="https://elsewhere.test/users/rita",
+        inbox_url="https://elsewhere.test/users/rita/inbox",
+        shared_inbox_url="https://elsewhere.test/inbox",
+    )
+    await Follow.create(account=remote, target_account=account)
+    return remote
+
+
+async def test_deleting_the_avatar_brings_back_the_default_and_tells_followers(local_node):
+    alice, token = await local_node.user("alice")
+    await remote_follower(alice)
+    images = {"avatar": ("me.png", png_bytes(), "image/png"), "header": ("h.png", png_bytes((2000, 800)), "image/png")}
+    async with local_node.client(token) as client:
+        default = (await client.get("/api/v1/accounts/verify_credentials")).json()
+        with_images = (await client.patch("/api/v1/accounts/update_credentials", files=images)).json()
+        before = await Delivery.filter(inbox_url="https://elsewhere.test/inbox").count()
+        removed = await client.delete("/api/v1/profile/avatar")
+        old_file = await client.get(with_images["avatar"])
+        again = await client.delete("/api/v1/profile/avatar")
+        header = await client.get(with_images["header"])
+        no_header = await client.delete("/api/v1/profile/header")
+    assert removed.status_code == 200 and again.status_code == 200
+    check("CredentialAccount", removed.json())
+    assert removed.json()["avatar"] == default["avatar"] != with_images["avatar"]
+    assert removed.json()["header"] == with_images["header"]  # the header stays until it is deleted too
+    assert old_file.status_code == 404 and header.status_code == 200
+    assert no_header.json()["header"] == default["header"]
+    queued = await Delivery.filter(inbox_url="https://elsewhere.test/inbox").prefetch_related("activity")
+    # One Update for each image removed; deleting what is already gone sends nothing.
+    assert len(queued) - before == 2
+    assert all(json.loads(d.activity.body)["type"] == "Update" for d in queued[before:])
+    stored = await Account.get(id=alice.id)
+    assert stored.avatar_file == "" and stored.header_file == ""
+
+
 async def test_a_text_file_as_avatar_is_refused_and_changes_nothing(local_node):
     alice, token = await local_node.user("alice")
     async with local_node.client(token) as client:
@@ -262,15 +303,7 @@ async def test_search_finds_accounts_by_handle_and_display_name_prefix(local_nod
 
 async def test_a_profile_update_is_sent_to_the_nodes_of_remote_followers(local_node):
     alice, token = await local_node.user("alice")
-    remote = await Account.create(
-        id=new_id(),
-        username="rita",
-        domain="elsewhere.test",
-        uri="https://elsewhere.test/users/rita",
-        inbox_url="https://elsewhere.test/users/rita/inbox",
-        shared_inbox_url="https://elsewhere.test/inbox",
-    )
-    await Follow.create(account=remote, target_account=alice)
+    await remote_follower(alice)
     async with local_node.client(token) as client:
         response = await client.patch("/api/v1/accounts/update_credentials", json={"display_name": "Alice New"})
     assert response.status_code == 200

@@ -154,6 +154,26 @@ async def test_unfeaturing_and_bad_featured_tags(local_node):
     assert eleventh.json() == {"error": "Validation failed: You have already featured the maximum number of hashtags"}
 
 
+async def test_featuring_a_tag_by_its_name_as_mastodon_4_4_answers_with_the_tag(local_node):
+    alice, token = await local_node.user("alice")
+    async with local_node.client(token) as client, local_node.client() as anonymous:
+        featured = await client.post("/api/v1/tags/Kaffee/feature")
+        twice = await client.post("/api/v1/tags/kaffee/feature")
+        listed = (await get_ok(client, "/api/v1/featured_tags")).json()
+        on_profile = (await get_ok(anonymous, f"/api/v1/accounts/{alice.id}/featured_tags")).json()
+        unfeatured = await client.post("/api/v1/tags/kaffee/unfeature")
+        never_used = await client.post("/api/v1/tags/nobodyusesthis/unfeature")
+        bad_name = await client.post("/api/v1/tags/not%20a%20tag/feature")
+        listed_after = (await get_ok(client, "/api/v1/featured_tags")).json()
+    assert featured.status_code == 200 and twice.status_code == 200
+    check("Tag", featured.json())
+    assert featured.json()["name"] == "Kaffee" and featured.json()["featuring"] is True
+    assert [t["name"] for t in listed] == ["Kaffee"] and len(on_profile) == 1
+    assert unfeatured.json()["featuring"] is False and never_used.json()["featuring"] is False
+    assert bad_name.status_code == 404
+    assert listed_after == []
+
+
 async def test_tag_endpoints_refuse_bad_names_and_missing_scopes(local_node):
     alice, token = await local_node.user("alice")
     read_only = (await issue_token(alice, await cli_application(), "read")).token
