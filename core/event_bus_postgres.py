@@ -32,6 +32,11 @@ MAX_PAYLOAD = 7500
 MAX_PENDING = 64
 # This process: its own notifications come back to it and are skipped (it delivered them itself).
 ORIGIN = uuid.uuid4().hex
+# At most one wake-up of each kind per this many seconds from a process: under load every
+# accepted activity asked for one, a NOTIFY each (about a tenth of a web process's time at
+# 1,500 activities/s) that woke every worker for a claim. A busy worker does not need them (it
+# claims again until the queue is empty); an idle one learns of new work this much later at most.
+WAKE_EVERY = 0.01
 
 
 def is_postgres(database_url: str) -> bool:
@@ -101,6 +106,7 @@ class PostgresEventBus:
         self.received: asyncio.Queue[tuple[str, int, list[int]]] = asyncio.Queue()
         self.listening = asyncio.Event()
         self.waking: set[str] = set()
+        self.last_wake: dict[str, float] = {}  # loop time each kind's last wake-up was sent
         self.tasks: list[asyncio.Task] = []
 
     async def start(self, timeout: float = 10.0) -> None:
@@ -131,16 +137,24 @@ class PostgresEventBus:
             log.exception("could not relay %d stream events, the first %s", len(published), published[0][:2])
 
     def wake(self, kind: str) -> None:
-        """Wake the workers of other processes for `kind` ("delivery" or "inbox") work; cheap to call often."""
+        """Wake the workers of other processes for `kind` ("delivery" or "inbox") work; cheap to call often.
+
+        A wake-up asked for while one is waiting to be sent is that one; one asked for within
+        WAKE_EVERY of the last sent waits for the rest of that time. Either way it is sent after
+        the work that asked for it was committed, so the workers it wakes find that work."""
         if kind in self.waking:
             return
         self.waking.add(kind)
+        delay = self.last_wake.get(kind, float("-inf")) + WAKE_EVERY - asyncio.get_running_loop().time()
         # A fresh context: the caller may be inside a transaction that is over before this runs.
-        self.tasks.append(asyncio.create_task(self._send_wake(kind), context=contextvars.Context()))
+        self.tasks.append(asyncio.create_task(self._send_wake(kind, delay), context=contextvars.Context()))
         self.tasks = [task for task in self.tasks if not task.done()]
 
-    async def _send_wake(self, kind: str) -> None:
+    async def _send_wake(self, kind: str, delay: float) -> None:
+        if delay > 0:
+            await asyncio.sleep(delay)
         self.waking.discard(kind)
+        self.last_wake[kind] = asyncio.get_running_loop().time()
         try:
             await database().execute_query("SELECT pg_notify($1, $2)", [WORK_CHANNEL, f"{kind} {ORIGIN}"])
         except Exception:  # the workers poll anyway
