@@ -21,7 +21,7 @@ from api.lists import list_or_404
 from api.pagination import Page, apply, ordered, page_params, page_sql, paged_json, paged_response
 from api.params import query_flag, query_list
 from api.serializers.filters import hidden_in
-from api.serializers.status_cache import cached_page_json, home_keys_sql, keys_of
+from api.serializers.status_cache import cached_page_json, home_keys, keys_of
 from api.serializers.statuses import StatusSerializer
 from core.domain_blocks import accounts_on_blocked_domains
 from core.feeds import list_statuses
@@ -71,7 +71,7 @@ async def status_page(
     base = request.app.state.node.settings.base_url
     if not ids:
         return paged_response(request, [], ids)
-    encoded = await cached_page_json(request.app.state.rendered_statuses, base, me, *keys_of(ids))
+    encoded = await cached_page_json(request.app.state.rendered_statuses, base, me, keys_of(ids))
     if encoded is not None:
         return paged_json(request, encoded[0], ids)
     body = await StatusSerializer(base, me).many(await statuses_in_order(ids))
@@ -86,9 +86,7 @@ async def home(request: Request) -> JSONResponse:
     # in fixed SQL text (models/reads.py): this is the page every client polls.
     page = page_params(request)
     bounds, params = page_sql(page, "h.status_id")
-    encoded = await cached_page_json(
-        request.app.state.rendered_statuses, base, me, home_keys_sql(bounds), [me.id, *params]
-    )
+    encoded = await cached_page_json(request.app.state.rendered_statuses, base, me, home_keys(bounds, [me.id, *params]))
     if encoded is not None:
         return paged_json(request, *encoded)
     # The viewer has filters, which are matched against the statuses themselves: the full path.

@@ -91,6 +91,7 @@ async def test_a_database_from_before_render_versions_gets_them_on_upgrade(db):
     else:
         triggers = await rows("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         await connection.execute_script("".join(f"DROP TRIGGER {t['name']};" for t in triggers))
+        await connection.execute_script("DROP INDEX statuses_render_version; DROP INDEX accounts_render_version;")
         await connection.execute_script(
             "ALTER TABLE statuses DROP COLUMN render_version; ALTER TABLE accounts DROP COLUMN render_version;"
         )
@@ -102,3 +103,49 @@ async def test_a_database_from_before_render_versions_gets_them_on_upgrade(db):
     assert await version("statuses", status.id) == 0
     await Status.filter(id=status.id).update(reblogs_count=1)
     assert await version("statuses", status.id) == 1
+
+
+async def test_on_sqlite_each_change_is_numbered_above_every_earlier_one(db):
+    """What api/serializers/render_changes.py relies on: on SQLite a table's versions grow in the
+    order its rows changed, so "changed since the highest version seen" is one index range. On
+    PostgreSQL, whose transactions commit in any order, versions count per row."""
+    first, second = await a_status(db, "alice"), await a_status(db, "bob")
+    await Status.filter(id=second.id).update(replies_count=1)
+    await Status.filter(id=first.id).update(replies_count=1)
+    await Mention.create(status=second, account_id=first.account_id)  # a part bumps its status
+    await Account.filter(id=second.account_id).update(note="hi")
+    await Account.filter(id=first.account_id).update(note="hi")
+    statuses = [await version("statuses", second.id), await version("statuses", first.id)]
+    accounts = [await version("accounts", second.account_id), await version("accounts", first.account_id)]
+    if is_postgres(database()):
+        assert statuses == [2, 1] and accounts == [1, 1]
+        return
+    assert accounts[0] < accounts[1]
+    assert statuses[1] < statuses[0]  # the mention came last
+    changed = await rows("SELECT id FROM statuses WHERE render_version > ? ORDER BY render_version", [statuses[1]])
+    assert [row["id"] for row in changed] == [second.id]
+
+
+async def test_a_database_numbering_versions_per_row_is_upgraded_to_commit_order(db):
+    status = await a_status(db)
+    connection = database()
+    await connection.execute_script("DELETE FROM schema_migrations WHERE name = '0007_render_version_order'")
+    if not is_postgres(connection):
+        # As migration 0002 left a SQLite database: per-row counters, no index on them.
+        await connection.execute_script(
+            "DROP INDEX statuses_render_version; DROP TRIGGER statuses_render_version;"
+            "CREATE TRIGGER statuses_render_version AFTER UPDATE ON statuses FOR EACH ROW BEGIN"
+            " UPDATE statuses SET render_version = OLD.render_version + 1 WHERE id = NEW.id; END;"
+        )
+    other = await a_status(db, "bob")
+    await Status.filter(id=other.id).update(replies_count=1)
+    await Status.filter(id=other.id).update(replies_count=2)
+
+    assert await upgrade(connection) == ["0007_render_version_order"]
+    await Status.filter(id=status.id).update(replies_count=1)
+    if is_postgres(connection):
+        assert await version("statuses", status.id) == 1
+    else:
+        assert await version("statuses", status.id) > await version("statuses", other.id) == 2
+        indexes = await rows("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'statuses'")
+        assert "statuses_render_version" in {row["name"] for row in indexes}

@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 
 from api.serializers.polls import polls_for_statuses
+from api.serializers.render_changes import RenderChanges
 from api.serializers.status_facts import StatusFacts, status_facts
 from api.serializers.statuses import StatusSerializer, add_viewer_state, statuses_by_id
 from core.lru import LRU
@@ -62,6 +63,7 @@ class Rendered:
     boosted: tuple[int, int, str] | None
     head: bytes  # head_json(entity), and of the boosted entity for a boost
     boosted_head: bytes | None
+    generation: int = 0  # RenderChanges.generation when its key was read
 
 
 class RenderedStatuses:
@@ -69,11 +71,30 @@ class RenderedStatuses:
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
         self._entries: LRU[int, Rendered] = LRU(size)
+        self.changes = RenderChanges()
 
     def get(self, status_id: int, key: tuple[Any, ...]) -> Rendered | None:
         """The entity rendered under exactly this key, if kept."""
         entry = self._entries.get(status_id)
         return entry if entry is not None and entry.key == key else None
+
+    def fresh(self, status_id: int) -> Rendered | None:
+        """The entity kept for this status if nothing in it changed since (as far as `changes` has seen)."""
+        entry = self._entries.get(status_id)
+        changes = self.changes
+        if entry is None or entry.generation != changes.generation:
+            return None
+        version, author_version, _, boosted_version, boosted_author_version = entry.key
+        statuses, accounts = changes.statuses, changes.accounts
+        if statuses.get(status_id, version) > version or accounts.get(entry.own[1], author_version) > author_version:
+            return None
+        boosted = entry.boosted
+        if boosted is not None and (
+            statuses.get(boosted[0], boosted_version) > boosted_version
+            or accounts.get(boosted[1], boosted_author_version) > boosted_author_version
+        ):
+            return None
+        return entry
 
     def put(self, status_id: int, entry: Rendered) -> None:
         self._entries.put(status_id, entry)
@@ -95,21 +116,39 @@ def _keys_of_sql(dialect: str) -> str:
     )
 
 
-def keys_of(status_ids: Collection[int]) -> tuple[str, list[Any]]:
-    """The SQL and parameters of these statuses' keys: the ids are bound, so the text is the same for every page."""
+@dataclass(frozen=True, slots=True)
+class PageKeys:
+    """Which statuses a page shows: the SQL of their keys (`sql`, `params`) and either their ids
+    or the SQL that selects the ids alone (`ids_sql`, same parameters), for when the keys of
+    kept entities need not be read (api/serializers/render_changes.py)."""
+
+    sql: str
+    params: Sequence[Any]
+    ids: Collection[int] | None = None
+    ids_sql: str = ""
+
+    async def status_ids(self) -> Collection[int]:
+        return self.ids if self.ids is not None else [row[0] for row in await tuples(self.ids_sql, self.params)]
+
+
+def keys_of(status_ids: Collection[int]) -> PageKeys:
+    """The keys of these statuses: the ids are bound, so the text is the same for every page."""
     dialect = backend()
-    return _keys_of_sql(dialect), [ids_value(status_ids, dialect)]
+    return PageKeys(_keys_of_sql(dialect), [ids_value(status_ids, dialect)], ids=status_ids)
 
 
-def home_keys_sql(bounds: str) -> str:
-    """The keys of a page of the viewer's home feed (`?` = the viewer's id), with `bounds` from
-    api.pagination.page_sql on `h.status_id`: a join from the feed, about a quarter cheaper than `IN`."""
+def home_keys(bounds: str, params: Sequence[Any]) -> PageKeys:
+    """The keys of a page of the viewer's home feed (`params`: the viewer's id, then the bounds'),
+    with `bounds` from api.pagination.page_sql on `h.status_id`: a join from the feed, about a
+    quarter cheaper than `IN`."""
     s, a = table(Status), table(Account)
-    return (
-        f"{_KEY_COLUMNS} FROM {table(HomeFeedEntry)} h JOIN {s} s ON s.id = h.status_id"
-        f" JOIN {a} a ON a.id = s.account_id"
+    feed = f"FROM {table(HomeFeedEntry)} h"
+    return PageKeys(
+        f"{_KEY_COLUMNS} {feed} JOIN {s} s ON s.id = h.status_id JOIN {a} a ON a.id = s.account_id"
         f" LEFT JOIN {s} o ON o.id = s.reblog_id LEFT JOIN {a} oa ON oa.id = o.account_id"
-        f" WHERE h.account_id = ?{bounds}"
+        f" WHERE h.account_id = ?{bounds}",
+        params,
+        ids_sql=f"SELECT h.status_id {feed} WHERE h.account_id = ?{bounds}",
     )
 
 
@@ -120,13 +159,48 @@ class _Page:
     polls: dict[int, dict[str, Any]]
 
 
-async def _page(
-    cache: RenderedStatuses, base: str, viewer: Account | None, sql: str, params: Sequence[Any]
-) -> _Page | None:
-    """The kept entries of the statuses whose keys `sql` (keys_of, home_keys_sql) selects.
+async def _keyed(
+    cache: RenderedStatuses, page: PageKeys, watching: bool
+) -> tuple[list[tuple[Any, ...]], dict[int, Rendered], bool]:
+    """The page's keys `(id, *Rendered.key)` newest first, its kept entries that are still
+    fresh, and whether entries rendered now may be kept.
 
-    None for a viewer with filters."""
-    keyed = sorted((tuple(row) for row in await tuples(sql, params)), reverse=True)
+    Where the changes are watched, kept entries are judged by them and only the keys of the
+    others are read; elsewhere every key is read and compared."""
+    if watching:
+        found: dict[int, Rendered] = {}
+        missing = []
+        for status_id in await page.status_ids():
+            entry = cache.fresh(status_id)
+            if entry is None:
+                missing.append(status_id)
+            else:
+                found[status_id] = entry
+        keyed = [(status_id, *entry.key) for status_id, entry in found.items()]
+        if missing:
+            keyed += [tuple(row) for row in await tuples(*_sql_params(keys_of(missing)))]
+        keyed.sort(reverse=True)
+        return keyed, found, True
+    keyed = sorted((tuple(row) for row in await tuples(page.sql, page.params)), reverse=True)
+    found = {}
+    for row in keyed:
+        entry = cache.get(row[0], row[1:])
+        if entry is not None:
+            found[row[0]] = entry
+    # On SQLite without watching, the read went through a transaction's connection, which sees
+    # its own uncommitted writes: what it renders is not kept.
+    return keyed, found, backend() != "sqlite"
+
+
+def _sql_params(page: PageKeys) -> tuple[str, Sequence[Any]]:
+    return page.sql, page.params
+
+
+async def _page(cache: RenderedStatuses, base: str, viewer: Account | None, page_keys: PageKeys) -> _Page | None:
+    """The kept entries of the statuses of `page_keys` (keys_of, home_keys). None for a viewer with filters."""
+    watching = cache.changes.catch_up()
+    generation = cache.changes.generation
+    keyed, found, keep = await _keyed(cache, page_keys, watching)
     if not keyed:
         return _Page([], StatusFacts(), {})
     keys = {row[0]: row[1:] for row in keyed}
@@ -135,12 +209,16 @@ async def _page(
     facts = await status_facts(marked, viewer.id if viewer is not None else None, content=False)
     if facts.has_filters:
         return None
-    found = {status_id: cache.get(status_id, key) for status_id, key in keys.items()}
-    missing = [status_id for status_id, entry in found.items() if entry is None]
+    missing = [status_id for status_id in keys if status_id not in found]
     if missing:
-        for entry in await _render(base, missing, keys):
-            cache.put(entry.own[0], entry)
+        # A change seen while these were rendered (or watching begun again) makes them unsafe to keep.
+        rendered = await _render(base, missing, keys, generation)
+        keep = keep and cache.changes.generation == generation
+        for entry in rendered:
+            if keep:
+                cache.put(entry.own[0], entry)
             found[entry.own[0]] = entry
+    found = {status_id: found[status_id] for status_id in keys if status_id in found}
 
     entries = [entry for entry in found.values() if entry is not None]
     with_poll = [
@@ -160,7 +238,7 @@ async def cached_page(
 
     None when the viewer has filters: the caller renders the page in full then.
     """
-    page = await _page(cache, base, viewer, *keys_of(status_ids))
+    page = await _page(cache, base, viewer, keys_of(status_ids))
     if page is None:
         return None
 
@@ -182,15 +260,15 @@ async def cached_page(
 
 
 async def cached_page_json(
-    cache: RenderedStatuses, base: str, viewer: Account | None, sql: str, params: Sequence[Any] = ()
+    cache: RenderedStatuses, base: str, viewer: Account | None, page_keys: PageKeys
 ) -> tuple[bytes, list[int]] | None:
-    """As cached_page for the keys `sql` selects, but the page's JSON and its status ids, newest first.
+    """As cached_page for the statuses of `page_keys`, but the page's JSON and its status ids, newest first.
 
     Each entity is its kept head (encoded once) and its PERSONAL fields, so the 80 KB of a
     full page are neither copied as dicts nor encoded again per request. The same fields
     (key order aside) as cached_page's entities, which tests/api/test_timelines_stay_fresh.py checks.
     """
-    page = await _page(cache, base, viewer, sql, params)
+    page = await _page(cache, base, viewer, page_keys)
     if page is None:
         return None
     out: list[bytes] = [b"["]
@@ -260,7 +338,9 @@ async def status_entities(
     return {int(entity["id"]): entity for entity in entities}
 
 
-async def _render(base: str, status_ids: list[int], keys: dict[int, tuple[Any, ...]]) -> list[Rendered]:
+async def _render(
+    base: str, status_ids: list[int], keys: dict[int, tuple[Any, ...]], generation: int
+) -> list[Rendered]:
     statuses = await statuses_by_id(status_ids)
     originals = {s.id: s for s in await statuses_by_id({s.reblog_id for s in statuses if s.reblog_id})}
     entities = await StatusSerializer(base, None).many(statuses)
@@ -276,6 +356,7 @@ async def _render(base: str, status_ids: list[int], keys: dict[int, tuple[Any, .
                 boosted=(original.id, original.account_id, conversation_key(original)) if original else None,
                 head=head_json(entity, boosted=inner is not None),
                 boosted_head=head_json(inner, boosted=False) if inner is not None else None,
+                generation=generation,
             )
         )
     return rendered

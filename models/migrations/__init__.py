@@ -26,6 +26,7 @@ from models.migrations import (
     m0004_notification_groups,
     m0005_account_domain_blocks,
     m0006_account_pins,
+    m0007_render_version_order,
 )
 
 
@@ -48,4 +49,5 @@ MIGRATIONS: list[Migration] = [
     Migration.from_module(m0004_notification_groups),
     Migration.from_module(m0005_account_domain_blocks),
     Migration.from_module(m0006_account_pins),
+    Migration.from_module(m0007_render_version_order),
 ]

@@ -6,7 +6,9 @@ its author are what they were. The counters are kept by triggers, not by the app
 every write counts — Tortoise's saves, the F()-expression counter updates, the batch writers'
 plain SQL, an operator's psql — and nothing can forget to bump them:
 
-- a change to a status or account row bumps its own `render_version`;
+- a change to a status or account row bumps its own `render_version` (on SQLite to one above
+  the highest of its table, so that the numbers also say in which order rows changed; on
+  PostgreSQL, whose transactions commit in any order, by one);
 - a poll's votes, and media, mentions and hashtags added, changed or removed, bump their status's.
 
 The column is not a model field, so Tortoise never writes it (a save of an instance loaded
@@ -38,20 +40,29 @@ async def ensure_render_versions(db: BaseDBAsyncClient) -> None:
 
 
 def _sqlite_triggers() -> str:
+    # Each change takes the number one above the highest of its table (found in the index below):
+    # SQLite commits one writer at a time, so a table's numbers grow in commit order, and "what
+    # changed since" is one range of that index (api/serializers/render_changes.py). A status's
+    # parts bump it with a plain UPDATE of the row, which its own trigger then numbers.
     # SQLite's recursive_triggers is off (its default), so a trigger's own UPDATE does not fire it again.
-    statements = [
-        f"CREATE TRIGGER IF NOT EXISTS {table}_render_version AFTER UPDATE ON {table} FOR EACH ROW BEGIN"
-        f" UPDATE {table} SET {COLUMN} = OLD.{COLUMN} + 1 WHERE id = NEW.id; END;"
-        for table in VERSIONED
-    ]
-    bump = f"UPDATE statuses SET {COLUMN} = {COLUMN} + 1 WHERE id ="
-    for table in STATUS_PARTS:
+    statements = []
+    for table in VERSIONED:
         statements += [
-            f"CREATE TRIGGER IF NOT EXISTS {table}_insert_render_version AFTER INSERT ON {table} FOR EACH ROW"
+            f"CREATE INDEX IF NOT EXISTS {table}_{COLUMN} ON {table} ({COLUMN});",
+            f"DROP TRIGGER IF EXISTS {table}_render_version;",
+            f"CREATE TRIGGER {table}_render_version AFTER UPDATE ON {table} FOR EACH ROW BEGIN"
+            f" UPDATE {table} SET {COLUMN} = (SELECT max({COLUMN}) FROM {table}) + 1 WHERE rowid = NEW.rowid; END;",
+        ]
+    bump = f"UPDATE statuses SET {COLUMN} = {COLUMN} WHERE id ="
+    for table in STATUS_PARTS:
+        for event in ("insert", "update", "delete"):
+            statements.append(f"DROP TRIGGER IF EXISTS {table}_{event}_render_version;")
+        statements += [
+            f"CREATE TRIGGER {table}_insert_render_version AFTER INSERT ON {table} FOR EACH ROW"
             f" WHEN NEW.status_id IS NOT NULL BEGIN {bump} NEW.status_id; END;",
-            f"CREATE TRIGGER IF NOT EXISTS {table}_update_render_version AFTER UPDATE ON {table} FOR EACH ROW"
+            f"CREATE TRIGGER {table}_update_render_version AFTER UPDATE ON {table} FOR EACH ROW"
             f" BEGIN {bump} NEW.status_id; {bump} OLD.status_id; END;",
-            f"CREATE TRIGGER IF NOT EXISTS {table}_delete_render_version AFTER DELETE ON {table} FOR EACH ROW"
+            f"CREATE TRIGGER {table}_delete_render_version AFTER DELETE ON {table} FOR EACH ROW"
             f" WHEN OLD.status_id IS NOT NULL BEGIN {bump} OLD.status_id; END;",
         ]
     return "\n".join(statements)
