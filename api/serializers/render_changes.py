@@ -72,9 +72,3 @@ class RenderChanges:
         if len(statuses) + len(accounts) > REMEMBERED:
             self.statuses, self.accounts = {}, {}
             self.generation += 1
-
-    def forget(self) -> None:
-        """Stop watching (the database was closed or replaced); the next look starts again."""
-        self._seen = None
-        self.statuses, self.accounts = {}, {}
-        self.generation += 1
