@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from tortoise.fields import JSONField
 from tortoise.models import Model
 
 from api.errors import APIError
+from core.lru import LRU
 from models.accounts import Account, User
 from models.base import utcnow
 from models.oauth import AccessToken, Application
@@ -28,6 +32,7 @@ TOP_LEVEL = ("read", "write", "follow", "push", "profile")
 # `follow` is the legacy scope for relationship changes; Mastodon accepts it where these are required.
 FOLLOW_COVERS = {"read:blocks", "write:blocks", "read:follows", "write:follows", "read:mutes", "write:mutes"}
 USE_RECORDED_EVERY = timedelta(hours=1)
+_LAST_USED = AccessToken._meta.fields_map["last_used_at"]
 
 
 # The models of _token_sql's row, in its order; each one's columns follow the one before's.
@@ -106,13 +111,16 @@ async def authenticate(request: Request) -> Caller | None:
     return caller
 
 
-async def _note_use(caller: Caller, stored: Any) -> None:
+async def _note_use(caller: Caller, stored: Any) -> Any:
+    """Record the token's use if the last record is old; the time recorded (as `stored` is)."""
     # Monthly active users and weekly logins (api/instance.py) count token use; one write an hour is enough.
-    last_used: datetime | None = AccessToken._meta.fields_map["last_used_at"].to_python_value(stored)
+    last_used: datetime | None = stored if isinstance(stored, datetime) else _LAST_USED.to_python_value(stored)
     now = utcnow()
     if last_used is None or now - last_used > USE_RECORDED_EVERY:
         caller.token.last_used_at = now
         await AccessToken.filter(id=caller.token.id).update(last_used_at=now)
+        return now
+    return stored
 
 
 @functools.cache
@@ -129,18 +137,78 @@ def _token_sql() -> str:
     )
 
 
+@functools.cache
+def _check_sql() -> str:
+    # What a kept row is checked against on every request: the token still there and not revoked
+    # with the same scopes, its account's render version (bumped by every change of the row,
+    # models/migrations/render_versions.py), and every column of its user and application.
+    return (
+        f"SELECT t.id, t.scopes, a.render_version, {columns(User, 'u', 'u_')}, {columns(Application, 'p', 'p_')}"
+        f" FROM {table(AccessToken)} t"
+        f" LEFT JOIN {table(Account)} a ON a.id = t.account_id"
+        f" LEFT JOIN {table(User)} u ON u.account_id = t.account_id"
+        f" LEFT JOIN {table(Application)} p ON p.id = t.application_id"
+        " WHERE t.token = ? AND t.revoked_at IS NULL LIMIT 1"
+    )
+
+
+@dataclass(slots=True)
+class _Kept:
+    """A token's row as last read, what it was checked against, and its account as built from it."""
+
+    check: tuple[Any, ...]
+    row: Sequence[Any]
+    account: Account | None
+    last_used_at: Any  # as stored, and as this process last wrote it
+
+
+# Token → its row, per process. Every request still asks the database (a third of the full
+# row's cost): only a row whose check is unchanged is used, so a revoked or deleted token,
+# a suspended account, a changed user or application is seen at once, in every process.
+_kept: LRU[str, _Kept] = LRU(512)
+
+
 async def caller_for_token(token_value: str) -> Caller:
     """The caller a bearer token stands for; 401 for an unknown, revoked or disabled one."""
-    found = await tuples(_token_sql(), [token_value])
-    if not found:
+    checked = await tuples(_check_sql(), [token_value])
+    if not checked:
         raise APIError(401, "The access token is invalid")
-    row = found[0]
-    account: Account | None = _joined(Account, row)  # type: ignore[assignment]
+    check = tuple(checked[0])
+    kept = _kept.get(token_value)
+    if kept is None or kept.check != check:
+        # Read after the check, so that a change in between shows as a different check next time.
+        found = await tuples(_token_sql(), [token_value])
+        if not found:
+            raise APIError(401, "The access token is invalid")
+        row = found[0]
+        kept = _Kept(check, row, _joined(Account, row), row[_at(AccessToken, "last_used_at")])  # type: ignore[arg-type]
+        _kept.put(token_value, kept)
+    row, account = kept.row, _own_copy(kept.account)
     if account is not None and (account.suspended or row[_at(User, "id")] is None):
         raise APIError(401, "Your login is currently disabled")
     caller = Caller(row, account, frozenset(row[_at(AccessToken, "scopes")].split()))
-    await _note_use(caller, row[_at(AccessToken, "last_used_at")])
+    kept.last_used_at = await _note_use(caller, kept.last_used_at)
     return caller
+
+
+def _own_copy(account: Account | None) -> Account | None:
+    """A copy of a kept account for one request, which may change it (its lists and dicts copied too)."""
+    if account is None:
+        return None
+    fresh = Account.__new__(Account)
+    values = fresh.__dict__
+    values.update(account.__dict__)
+    values["_await_when_save"] = {}
+    for name in _json_fields():
+        if (value := values.get(name)) is not None:
+            values[name] = orjson.loads(orjson.dumps(value))
+    return fresh
+
+
+@functools.cache
+def _json_fields() -> tuple[str, ...]:
+    """The account's fields that hold lists or dicts (JSON), which a handler could change in place."""
+    return tuple(name for name, field in Account._meta.fields_map.items() if isinstance(field, JSONField))
 
 
 Handler = Callable[..., Awaitable[Response]]
