@@ -66,6 +66,8 @@ async def union_rows(parts: Sequence[tuple[str, Sequence[Any]]]) -> list[dict[st
     50–57 µs), and here there is no round trip to save. Elsewhere the parts go as one
     statement, one round trip.
     """
+    if len(parts) == 1:
+        return await rows(*parts[0])
     connection = reader(database())
     found = read_each(connection, parts) if connection is not None else None
     if found is not None:

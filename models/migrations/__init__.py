@@ -27,6 +27,7 @@ from models.migrations import (
     m0005_account_domain_blocks,
     m0006_account_pins,
     m0007_render_version_order,
+    m0008_boosts_by_account,
 )
 
 
@@ -50,4 +51,5 @@ MIGRATIONS: list[Migration] = [
     Migration.from_module(m0005_account_domain_blocks),
     Migration.from_module(m0006_account_pins),
     Migration.from_module(m0007_render_version_order),
+    Migration.from_module(m0008_boosts_by_account),
 ]

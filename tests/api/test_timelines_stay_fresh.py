@@ -84,10 +84,11 @@ async def test_the_home_page_stays_as_fresh_as_a_new_rendering(local_node):
             assert (await as_alice.post(f"/api/v1/statuses/{plain['id']}/{action}")).status_code == 200
         assert (await as_alice.post(f"/api/v1/statuses/{carols['id']}/favourite")).status_code == 200
         assert (await as_alice.post(f"/api/v1/statuses/{own['id']}/pin")).status_code == 200
+        assert (await as_alice.post(f"/api/v1/statuses/{carols['id']}/reblog")).status_code == 200
         page = await assert_home_is_fresh(as_alice)
         shown = by_text(page, "release")
-        assert shown["favourited"] and shown["bookmarked"] and shown["muted"]
-        assert by_text(page, "Carol news")["favourited"]
+        assert shown["favourited"] and shown["bookmarked"] and shown["muted"] and not shown["reblogged"]
+        assert by_text(page, "Carol news")["favourited"] and by_text(page, "Carol news")["reblogged"]
         assert by_text(page, "Alice own")["pinned"]
 
         # What others do: counts, an edit, a vote, a new display name.
