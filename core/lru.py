@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -19,6 +20,17 @@ class LRU(Generic[K, V]):
         if value is not None:
             self._entries.move_to_end(key)
         return value
+
+    def get_each(self, keys: Iterable[K]) -> list[V | None]:
+        """`get` of each key, in one call."""
+        entries, found = self._entries, []
+        move = entries.move_to_end
+        for key in keys:
+            value = entries.get(key)
+            if value is not None:
+                move(key)
+            found.append(value)
+        return found
 
     def put(self, key: K, value: V) -> None:
         self._entries[key] = value

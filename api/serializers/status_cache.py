@@ -78,23 +78,34 @@ class RenderedStatuses:
         entry = self._entries.get(status_id)
         return entry if entry is not None and entry.key == key else None
 
-    def fresh(self, status_id: int) -> Rendered | None:
-        """The entity kept for this status if nothing in it changed since (as far as `changes` has seen)."""
-        entry = self._entries.get(status_id)
+    def fresh(self, status_ids: Collection[int]) -> tuple[dict[int, Rendered], list[int]]:
+        """The entities kept for these statuses in which nothing changed since (as far as
+        `changes` has seen), by id, and the ids of the others. Run for every row of every page."""
         changes = self.changes
-        if entry is None or entry.generation != changes.generation:
-            return None
-        version, author_version, _, boosted_version, boosted_author_version = entry.key
-        statuses, accounts = changes.statuses, changes.accounts
-        if statuses.get(status_id, version) > version or accounts.get(entry.own[1], author_version) > author_version:
-            return None
-        boosted = entry.boosted
-        if boosted is not None and (
-            statuses.get(boosted[0], boosted_version) > boosted_version
-            or accounts.get(boosted[1], boosted_author_version) > boosted_author_version
-        ):
-            return None
-        return entry
+        generation, statuses, accounts = changes.generation, changes.statuses, changes.accounts
+        quiet = not statuses and not accounts
+        found: dict[int, Rendered] = {}
+        missing: list[int] = []
+        for status_id, entry in zip(status_ids, self._entries.get_each(status_ids), strict=True):
+            if entry is None or entry.generation != generation:
+                missing.append(status_id)
+                continue
+            if not quiet:
+                version, author_version, _, boosted_version, boosted_author_version = entry.key
+                boosted = entry.boosted
+                if (
+                    statuses.get(status_id, version) > version
+                    or accounts.get(entry.own[1], author_version) > author_version
+                    or boosted is not None
+                    and (
+                        statuses.get(boosted[0], boosted_version) > boosted_version
+                        or accounts.get(boosted[1], boosted_author_version) > boosted_author_version
+                    )
+                ):
+                    missing.append(status_id)
+                    continue
+            found[status_id] = entry
+        return found, missing
 
     def put(self, status_id: int, entry: Rendered) -> None:
         self._entries.put(status_id, entry)
@@ -168,14 +179,7 @@ async def _keyed(
     Where the changes are watched, kept entries are judged by them and only the keys of the
     others are read; elsewhere every key is read and compared."""
     if watching:
-        found: dict[int, Rendered] = {}
-        missing = []
-        for status_id in await page.status_ids():
-            entry = cache.fresh(status_id)
-            if entry is None:
-                missing.append(status_id)
-            else:
-                found[status_id] = entry
+        found, missing = cache.fresh(await page.status_ids())
         keyed = [(status_id, *entry.key) for status_id, entry in found.items()]
         if missing:
             keyed += [tuple(row) for row in await tuples(*_sql_params(keys_of(missing)))]
