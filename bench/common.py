@@ -285,11 +285,16 @@ def fresh_postgres(server: str) -> Iterator[str]:
     """A new database on the PostgreSQL server `server` for the run, dropped afterwards."""
     import asyncpg
 
-    server = server.rstrip("/")
+    # A query string stays at the end: `postgres://user:pw@/?host=/var/run/postgresql` for the socket.
+    base, _, query = server.partition("?")
+    base = base.rstrip("/")
     name = f"flurfunk_bench_{uuid.uuid4().hex[:10]}"
 
+    def url(database: str) -> str:
+        return f"{base}/{database}" + (f"?{query}" if query else "")
+
     async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(f"{server}/postgres")
+        connection = await asyncpg.connect(url("postgres"))
         try:
             await connection.execute(sql)
         finally:
@@ -297,7 +302,7 @@ def fresh_postgres(server: str) -> Iterator[str]:
 
     asyncio.run(admin(f"CREATE DATABASE {name}"))
     try:
-        yield f"{server}/{name}"
+        yield url(name)
     finally:
         asyncio.run(admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
