@@ -64,6 +64,7 @@ class Rendered:
     head: bytes  # head_json(entity), and of the boosted entity for a boost
     boosted_head: bytes | None
     generation: int = 0  # RenderChanges.generation when its key was read
+    with_poll: tuple[int, ...] = ()  # the ids of its statuses (itself, the boosted one) that have a poll
 
 
 class RenderedStatuses:
@@ -172,28 +173,27 @@ class _Page:
 
 async def _keyed(
     cache: RenderedStatuses, page: PageKeys, watching: bool
-) -> tuple[list[tuple[Any, ...]], dict[int, Rendered], bool]:
-    """The page's keys `(id, *Rendered.key)` newest first, its kept entries that are still
-    fresh, and whether entries rendered now may be kept.
+) -> tuple[dict[int, tuple[Any, ...]], dict[int, Rendered], bool]:
+    """The page's keys by status id (Rendered.key), its kept entries that are still fresh, and
+    whether entries rendered now may be kept.
 
     Where the changes are watched, kept entries are judged by them and only the keys of the
     others are read; elsewhere every key is read and compared."""
     if watching:
         found, missing = cache.fresh(await page.status_ids())
-        keyed = [(status_id, *entry.key) for status_id, entry in found.items()]
+        keys = {status_id: entry.key for status_id, entry in found.items()}
         if missing:
-            keyed += [tuple(row) for row in await tuples(*_sql_params(keys_of(missing)))]
-        keyed.sort(reverse=True)
-        return keyed, found, True
-    keyed = sorted((tuple(row) for row in await tuples(page.sql, page.params)), reverse=True)
+            keys.update((row[0], tuple(row[1:])) for row in await tuples(*_sql_params(keys_of(missing))))
+        return keys, found, True
+    keys = {row[0]: tuple(row[1:]) for row in await tuples(page.sql, page.params)}
     found = {}
-    for row in keyed:
-        entry = cache.get(row[0], row[1:])
+    for status_id, key in keys.items():
+        entry = cache.get(status_id, key)
         if entry is not None:
-            found[row[0]] = entry
+            found[status_id] = entry
     # On SQLite without watching, the read went through a transaction's connection, which sees
     # its own uncommitted writes: what it renders is not kept.
-    return keyed, found, backend() != "sqlite"
+    return keys, found, backend() != "sqlite"
 
 
 def _sql_params(page: PageKeys) -> tuple[str, Sequence[Any]]:
@@ -204,12 +204,12 @@ async def _page(cache: RenderedStatuses, base: str, viewer: Account | None, page
     """The kept entries of the statuses of `page_keys` (keys_of, home_keys). None for a viewer with filters."""
     watching = cache.changes.catch_up()
     generation = cache.changes.generation
-    keyed, found, keep = await _keyed(cache, page_keys, watching)
-    if not keyed:
+    keys, found, keep = await _keyed(cache, page_keys, watching)
+    if not keys:
         return _Page([], StatusFacts(), {})
-    keys = {row[0]: row[1:] for row in keyed}
     # The viewer's part first: a viewer with filters gets the full rendering, so nothing is rendered twice.
-    marked = [*keys, *(row[3] for row in keyed if row[3] is not None)]
+    # (A key's third part is the id of the status it boosts.)
+    marked = [*keys, *(key[2] for key in keys.values() if key[2] is not None)]
     facts = await status_facts(marked, viewer.id if viewer is not None else None, content=False)
     if facts.has_filters:
         return None
@@ -222,15 +222,8 @@ async def _page(cache: RenderedStatuses, base: str, viewer: Account | None, page
             if keep:
                 cache.put(entry.own[0], entry)
             found[entry.own[0]] = entry
-    found = {status_id: found[status_id] for status_id in keys if status_id in found}
-
-    entries = [entry for entry in found.values() if entry is not None]
-    with_poll = [
-        int(entity["id"])
-        for entry in entries
-        for entity in (entry.entity, entry.entity["reblog"])
-        if entity is not None and entity["poll"] is not None
-    ]
+    entries = [found[status_id] for status_id in sorted(found, reverse=True)]
+    with_poll = [status_id for entry in entries for status_id in entry.with_poll]
     polls = await polls_for_statuses(with_poll, viewer) if with_poll else {}
     return _Page(entries, facts, polls)
 
@@ -361,6 +354,7 @@ async def _render(
                 head=head_json(entity, boosted=inner is not None),
                 boosted_head=head_json(inner, boosted=False) if inner is not None else None,
                 generation=generation,
+                with_poll=tuple(int(e["id"]) for e in (entity, entity["reblog"]) if e and e["poll"] is not None),
             )
         )
     return rendered
