@@ -128,8 +128,15 @@ def _token_sql() -> str:
     # Every authenticated request pays for this, so it is one query with joins, in fixed SQL text.
     return (
         f"SELECT {columns(AccessToken, 't', 't_')}, {columns(Account, 'a', 'a_')},"
-        f" {columns(User, 'u', 'u_')}, {columns(Application, 'p', 'p_')}"
-        f" FROM {table(AccessToken)} t"
+        f" {columns(User, 'u', 'u_')}, {columns(Application, 'p', 'p_')} {_live_token()}"
+    )
+
+
+@functools.cache
+def _live_token() -> str:
+    """FROM … WHERE of both token queries: the token (`?`) if not revoked, its account, user and app."""
+    return (
+        f"FROM {table(AccessToken)} t"
         f" LEFT JOIN {table(Account)} a ON a.id = t.account_id"
         f" LEFT JOIN {table(User)} u ON u.account_id = t.account_id"
         f" LEFT JOIN {table(Application)} p ON p.id = t.application_id"
@@ -144,11 +151,7 @@ def _check_sql() -> str:
     # models/migrations/render_versions.py), and every column of its user and application.
     return (
         f"SELECT t.id, t.scopes, a.render_version, {columns(User, 'u', 'u_')}, {columns(Application, 'p', 'p_')}"
-        f" FROM {table(AccessToken)} t"
-        f" LEFT JOIN {table(Account)} a ON a.id = t.account_id"
-        f" LEFT JOIN {table(User)} u ON u.account_id = t.account_id"
-        f" LEFT JOIN {table(Application)} p ON p.id = t.application_id"
-        " WHERE t.token = ? AND t.revoked_at IS NULL LIMIT 1"
+        f" {_live_token()}"
     )
 
 

@@ -43,15 +43,16 @@ def database() -> BaseDBAsyncClient:
     return connections.get(name)
 
 
+def _models_connection() -> str:
+    return _models_meta().default_connection or "sqlite"
+
+
 @functools.cache
-def _meta():
+def _models_meta():
+    """The models' MetaInfo (one object for the process; Tortoise sets its connection on init)."""
     from models.accounts import Account  # models imports this module
 
     return Account._meta
-
-
-def _models_connection() -> str:
-    return _meta().default_connection or "sqlite"
 
 
 def placeholders(sql: str, dialect: str) -> str:

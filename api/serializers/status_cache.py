@@ -183,7 +183,8 @@ async def _keyed(
         found, missing = cache.fresh(await page.status_ids())
         keys = {status_id: entry.key for status_id, entry in found.items()}
         if missing:
-            keys.update((row[0], tuple(row[1:])) for row in await tuples(*_sql_params(keys_of(missing))))
+            unkept = keys_of(missing)
+            keys.update((row[0], tuple(row[1:])) for row in await tuples(unkept.sql, unkept.params))
         return keys, found, True
     keys = {row[0]: tuple(row[1:]) for row in await tuples(page.sql, page.params)}
     found = {}
@@ -194,10 +195,6 @@ async def _keyed(
     # On SQLite without watching, the read went through a transaction's connection, which sees
     # its own uncommitted writes: what it renders is not kept.
     return keys, found, backend() != "sqlite"
-
-
-def _sql_params(page: PageKeys) -> tuple[str, Sequence[Any]]:
-    return page.sql, page.params
 
 
 async def _page(cache: RenderedStatuses, base: str, viewer: Account | None, page_keys: PageKeys) -> _Page | None:

@@ -86,11 +86,11 @@ def _parts(dialect: str, viewer: bool, content: bool) -> tuple[tuple[str, tuple[
         ]
         parts = [(sql, (IDS,)) for sql in content_parts]
     if viewer:
-        parts += _viewer_parts(ids)
+        parts += _viewer_parts()
     return tuple(parts)
 
 
-def _viewer_parts(ids: str) -> list[tuple[str, tuple[str, ...]]]:
+def _viewer_parts() -> list[tuple[str, tuple[str, ...]]]:
     # Favourites, bookmarks and pins by the range of the page's ids, in one statement with the
     # viewer's muted conversations and filters: an index range scan on (account_id, status_id)
     # finds the viewer's few rows in the page's span (status_facts keeps those of the page),
@@ -145,11 +145,12 @@ async def status_facts(status_ids: Sequence[int], viewer_id: int | None, content
         return facts
     dialect = backend()
     values: dict[str, Any] = {
-        IDS: ids_value(status_ids, dialect),
         VIEWER: None if viewer_id is None else int(viewer_id),
         LOW: int(min(status_ids)),
         HIGH: int(max(status_ids)),
     }
+    if content:  # the viewer's part is all ranges: the id list is bound only for the content's look-ups
+        values[IDS] = ids_value(status_ids, dialect)
     on_page = {int(i) for i in status_ids}
     parts = _parts(dialect, viewer_id is not None, content)
     for row in await union_rows([(sql, [values[name] for name in names]) for sql, names in parts]):
