@@ -135,23 +135,29 @@ async def fetch_actors(node: Node, uris: Iterable[str]) -> dict[str, Account | E
     Each id maps to its Account, or to what fetching it raised (for the caller to handle per id).
     """
     wanted = list(set(uris))
-    # Fixed text (models.reads): asked for every batch of the inbox worker, outside any
-    # transaction, so on SQLite it is read on the event loop's thread without a hand-over.
-    marks = ", ".join("?" * len(wanted))
-    sql = f"SELECT * FROM {table(Account)} WHERE uri IN ({marks})"
-    accounts = await instances(Account, sql, wanted) if wanted else []
-    known = {account.uri: account for account in accounts}
-    found: dict[str, Account | Exception] = {}
+    found: dict[str, Account | Exception] = dict(await known_actors(wanted))
     for uri in wanted:
-        account = known.get(uri)
-        if account is not None and (account.local or not _stale(account)):
-            found[uri] = account
+        if uri in found:
             continue
         try:
             found[uri] = await fetch_actor(node, uri)
         except Exception as exc:  # kept for the items of this actor, not raised for all of them
             found[uri] = exc
     return found
+
+
+async def known_actors(uris: Iterable[str]) -> dict[str, Account]:
+    """The actors of `uris` this node knows and need not fetch again (local, or fetched within STALE_AFTER).
+
+    Fixed text (models.reads): asked for every batch of the inbox, outside any transaction, so
+    on SQLite it is read on the event loop's thread without a hand-over.
+    """
+    wanted = list(set(uris))
+    if not wanted:
+        return {}
+    marks = ", ".join("?" * len(wanted))
+    accounts = await instances(Account, f"SELECT * FROM {table(Account)} WHERE uri IN ({marks})", wanted)
+    return {account.uri: account for account in accounts if account.local or not _stale(account)}
 
 
 def _stale(account: Account) -> bool:

@@ -70,24 +70,45 @@ class _Post:
         return self.values["visibility"]
 
 
-async def store_plain_posts(run: list[Received]) -> list[bool]:
-    """Store the posts of `run` (each `is_plain`), in order, with their home feed rows and events.
+@dataclass(frozen=True)
+class PreparedPosts:
+    """Plain posts made ready to write: their rows and who sees each (`prepare_plain_posts`)."""
+
+    posts: list[_Post]
+    recipients: list[list[int]]
+    # The INSERT's values, every post's columns in turn.
+    values: list[Any]
+
+
+async def prepare_plain_posts(run: list[Received]) -> PreparedPosts:
+    """The rows of the posts of `run` (each `is_plain`) and their readers, with no write.
+
+    The Python half of applying them (the status rows, sanitised HTML, who sees each), done
+    before the transaction: on SQLite a transaction holds the process's one connection, and
+    every request's write waits for it, so it should hold it for the statements only.
+    """
+    posts = [_Post(status_values(r.object, r.actor, None, None), r.actor) for r in run]
+    recipients = [await home_recipients(post, post.author, tag_ids=[]) for post in posts]
+    return PreparedPosts(posts, recipients, [value for post in posts for value in _row(post)])
+
+
+async def store_plain_posts(prepared: PreparedPosts) -> list[bool]:
+    """Store the `prepared` posts, in order, with their home feed rows, counters and events.
 
     One flag per post: True when stored or already there (a redelivery), False when its
     time-ordered id was taken by another process meanwhile (models/ids.py): nothing of it was
     written, and it is to be tried again with a new id.
     """
-    posts = [_Post(status_values(r.object, r.actor, None, None), r.actor) for r in run]
-    inserted = await _insert(posts)
+    posts = prepared.posts
+    inserted = await _insert(len(posts), prepared.values)
     missing = [post.values["uri"] for post in posts if post.id not in inserted]
     present = set(await Status.filter(uri__in=missing).values_list("uri", flat=True)) if missing else set()
     entries: list[tuple[int, int]] = []
     announced: list[tuple[int, list[int]]] = []
-    for post in posts:
+    for post, recipients in zip(posts, prepared.recipients, strict=True):
         if post.id not in inserted:
             continue
         await bump(Account, post.author.id, "statuses_count", last_status_at=post.values["created_at"])
-        recipients = await home_recipients(post, post.author, tag_ids=[])
         entries += [(account_id, post.id) for account_id in recipients]
         announced.append((post.id, recipients))
     if entries:
@@ -97,11 +118,10 @@ async def store_plain_posts(run: list[Received]) -> list[bool]:
     return [post.id in inserted or post.values["uri"] in present for post in posts]
 
 
-async def _insert(posts: list[_Post]) -> set[int]:
-    """Insert the rows of `posts` that take neither a known uri nor a taken id; returns the ids inserted."""
+async def _insert(count: int, values: list[Any]) -> set[int]:
+    """Insert the `count` rows of `values` that take neither a known uri nor a taken id; returns the ids inserted."""
     db = database()
-    values = [value for post in posts for value in _row(post)]
-    rows = await db.execute_query_dict(_insert_sql(len(posts), db.capabilities.dialect), values)
+    rows = await db.execute_query_dict(_insert_sql(count, db.capabilities.dialect), values)
     return {row["id"] for row in rows}
 
 

@@ -36,7 +36,7 @@ from federation.queue import claim
 from inbox.context import Ignored, Received
 from inbox.follows import on_accept, on_follow, on_reject
 from inbox.pins import on_add, on_remove
-from inbox.plain_posts import is_plain, store_plain_posts
+from inbox.plain_posts import PreparedPosts, is_plain, prepare_plain_posts, store_plain_posts
 from inbox.posts import on_announce, on_create, on_delete, on_update
 from inbox.reactions import on_block, on_like, on_undo
 from inbox.reports import on_flag
@@ -185,16 +185,22 @@ async def _apply_together(run: list[tuple[InboxItem, Received]], batch: _Pass) -
     """Apply `run` in one transaction, a savepoint per item; returns the events of those applied.
 
     Consecutive plain posts (inbox/plain_posts.py) share one savepoint and a few statements.
+    Those at the start of the run (in a batch of posts, all of it) are prepared before the
+    transaction, which then holds the connection for their statements only.
     """
     applied = _Applied()
+    if batch.audiences is None and any(received.activity["type"] == "Create" for _, received in run):
+        batch.audiences = await find_audiences(batch.authors)
+    leading = _leading_plain(run)
+    ready = await _prepared(leading, batch)
     async with in_transaction(database().connection_name):
+        await _apply_plain(leading, batch, applied, ready)
         plain: list[tuple[InboxItem, Received]] = []
-        for job, received in run:
+        for job, received in run[len(leading) :]:
             kind = received.activity["type"]
             if kind == "Create" and batch.audiences is None:
                 batch.audiences = await find_audiences(batch.authors)
-            # A Create handler replaced (as tests do to break one item) must see every Create.
-            if HANDLERS["Create"] is on_create and is_plain(received):
+            if takes_plain_path(received):
                 plain.append((job, received))
                 continue
             await _apply_plain(plain, batch, applied)
@@ -207,6 +213,31 @@ async def _apply_together(run: list[tuple[InboxItem, Received]], batch: _Pass) -
         # Marked done in the same transaction: committed together with the work, or not at all.
         await _record([job for job, _ in run], batch.outcomes)
     return applied.events
+
+
+def takes_plain_path(received: Received) -> bool:
+    """Whether `received` is a plain post (inbox/plain_posts.py) and plain posts take their own path here."""
+    # A Create handler replaced (as tests do to break one item) must see every Create.
+    return HANDLERS["Create"] is on_create and is_plain(received)
+
+
+def _leading_plain(run: list[tuple[InboxItem, Received]]) -> list[tuple[InboxItem, Received]]:
+    """The plain posts `run` starts with."""
+    for n, (_, received) in enumerate(run):
+        if not takes_plain_path(received):
+            return run[:n]
+    return run
+
+
+async def _prepared(plain: list[tuple[InboxItem, Received]], batch: _Pass) -> PreparedPosts | None:
+    """`plain` made ready to write (None if there are none, or preparing them failed: then it is done again inside)."""
+    if not plain:
+        return None
+    try:
+        with known_audiences(batch.audiences) if batch.audiences is not None else nullcontext():
+            return await prepare_plain_posts([received for _, received in plain])
+    except Exception:
+        return None
 
 
 @dataclass
@@ -234,8 +265,13 @@ async def _apply_in_savepoint(job: InboxItem, received: Received, batch: _Pass, 
         applied.bumps.merge(item_bumps)
 
 
-async def _apply_plain(plain: list[tuple[InboxItem, Received]], batch: _Pass, applied: _Applied) -> None:
-    """Apply plain posts together in one savepoint; should that fail, each in its own as any other item."""
+async def _apply_plain(
+    plain: list[tuple[InboxItem, Received]], batch: _Pass, applied: _Applied, ready: PreparedPosts | None = None
+) -> None:
+    """Apply plain posts together in one savepoint; should that fail, each in its own as any other item.
+
+    `ready`: the posts already prepared (`_prepared`), else they are prepared here.
+    """
     if not plain:
         return
     held_events: list[Event] = []
@@ -243,7 +279,9 @@ async def _apply_plain(plain: list[tuple[InboxItem, Received]], batch: _Pass, ap
     try:
         async with in_transaction(database().connection_name):  # a savepoint
             with held(held_events), held_bumps(group_bumps), known_audiences(batch.audiences):
-                stored = await store_plain_posts([received for _, received in plain])
+                if ready is None:
+                    ready = await prepare_plain_posts([received for _, received in plain])
+                stored = await store_plain_posts(ready)
     except Exception:
         log.exception("applying %d plain posts together failed; applying them one by one", len(plain))
         for job, received in plain:

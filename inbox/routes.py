@@ -1,4 +1,5 @@
-"""The personal and shared inboxes: verify, store, answer 202. Applying happens in the worker.
+"""The personal and shared inboxes: verify, store, answer 202. Applying happens in the worker,
+but for plain posts, applied as they are stored (inbox/on_arrival.py).
 
 `accept` is the whole of it; inbox/asgi.py calls it for every POST before Starlette routes it.
 """
@@ -18,6 +19,7 @@ from federation.authentication import signature_of, verify_signed_request
 from federation.errors import SignatureError
 from federation.parse import id_of
 from federation.policy import host_of
+from inbox.on_arrival import Candidate
 from inbox.store import store_activity
 from models.accounts import Account
 from node import Node
@@ -94,8 +96,13 @@ async def accept(
     # An INSERT that skips a duplicate (the unique activity_id), written with whatever else
     # arrived meanwhile (inbox/store.py): a redelivered activity costs no extra round trip, and
     # waking the worker for it only costs one empty claim.
-    await store_activity(activity_id, actor_uri, recipient.id if recipient else None, body.decode())
-    node.wake_inbox()
+    # A Create may be a plain post, applied as it is stored (inbox/on_arrival.py).
+    candidate = None
+    if activity["type"] == "Create" and isinstance(activity.get("object"), dict):
+        candidate = Candidate(node, activity_id, actor_uri, activity)
+    recipient_id = recipient.id if recipient else None
+    if await store_activity(activity_id, actor_uri, recipient_id, body.decode(), candidate):
+        node.wake_inbox()
     return 202, None
 
 

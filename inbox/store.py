@@ -5,7 +5,9 @@ row is committed, and whichever rows arrived meanwhile are written with it, in o
 (`executemany` on SQLite, one INSERT of arrays on PostgreSQL) and one commit. Under load that
 is one statement and one commit for dozens of requests, and on SQLite (one connection, which
 the inbox worker holds during its short transactions) one turn at the connection for all who
-waited. A 202 is still only answered once the activity is stored.
+waited. A 202 is still only answered once the activity is stored. The group's plain posts by
+known actors are applied in the same transaction (inbox/on_arrival.py) and their rows stored as
+done; the rest waits for the worker.
 
 Written by hand rather than through the ORM: Tortoise builds the SQL of every `bulk_create`
 anew through pypika, while this text is made once. A redelivered activity (the unique
@@ -16,18 +18,27 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import weakref
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
+from inbox import on_arrival
+from inbox.on_arrival import Candidate
 from models.base import utcnow
 from models.db import database, placeholders
-from models.queues import PENDING
+from models.queues import DONE, PENDING
 
+log = logging.getLogger("flurfunk.inbox")
+
+_COLUMNS = (
+    "activity_id, actor_uri, recipient_id, body, state, attempts, next_attempt_at, last_error, received_at, finished_at"
+)
 _INSERT = (
-    "INSERT INTO inbox_items (activity_id, actor_uri, recipient_id, body, state, attempts, next_attempt_at,"
-    " last_error, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING"
+    f"INSERT INTO inbox_items ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING"
 )
 
 
@@ -35,10 +46,27 @@ _INSERT = (
 # execution per row inside a transaction of its own, which cost the server a tenth of a
 # millisecond a row and the web process a fifth of its time in a burst.
 _INSERT_ARRAYS = (
-    "INSERT INTO inbox_items (activity_id, actor_uri, recipient_id, body, state, attempts, next_attempt_at,"
-    " last_error, received_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[],"
-    " $5::text[], $6::int[], $7::timestamptz[], $8::text[], $9::timestamptz[]) ON CONFLICT (activity_id) DO NOTHING"
+    f"INSERT INTO inbox_items ({_COLUMNS}) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[],"
+    " $5::text[], $6::int[], $7::timestamptz[], $8::text[], $9::timestamptz[], $10::timestamptz[])"
+    " ON CONFLICT (activity_id) DO NOTHING"
 )
+
+
+@dataclass
+class _Arrival:
+    """One request's activity waiting for the writer: its row, and whether it may be a plain post."""
+
+    row: list[Any]
+    candidate: Candidate | None
+    # Set to whether the item was queued for the worker (False: applied on arrival).
+    done: asyncio.Future[bool]
+
+    def applied_row(self) -> list[Any]:
+        now = self.row[_RECEIVED_AT]
+        return [*self.row[:_STATE], DONE, 1, now, "", now, now]
+
+
+_STATE, _RECEIVED_AT = 4, 8
 
 
 class GroupWriter:
@@ -48,49 +76,80 @@ class GroupWriter:
         self.db = db
         self.sql = placeholders(_INSERT, db.capabilities.dialect)
         self.postgres = db.capabilities.dialect == "postgres"
-        self._waiting: list[tuple[list[Any], asyncio.Future[None]]] = []
+        self._waiting: list[_Arrival] = []
         self._writing: asyncio.Task[None] | None = None
 
-    async def write(self, values: list[Any]) -> None:
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((values, done))
+    async def write(self, row: list[Any], candidate: Candidate | None) -> bool:
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Arrival(row, candidate, done))
         if self._writing is None:
             # A context of its own: the writer must not run inside the first caller's transaction, if any.
             self._writing = asyncio.create_task(self._write_all(), context=contextvars.Context())
-        await done
+        return await done
 
     async def _write_all(self) -> None:
         try:
             while self._waiting:
                 group, self._waiting = self._waiting, []
                 try:
-                    if len(group) == 1:  # one statement (executemany on PostgreSQL adds BEGIN and COMMIT)
-                        await self.db.execute_query(self.sql, group[0][0])
-                    elif self.postgres:
-                        columns = zip(*(values for values, _ in group), strict=True)
-                        await self.db.execute_query(_INSERT_ARRAYS, [list(column) for column in columns])
-                    else:
-                        await self.db.execute_many(self.sql, [values for values, _ in group])
+                    queued = await self._write_group(group)
                 except Exception as exc:
-                    for _, done in group:
-                        if not done.done():
-                            done.set_exception(exc)
+                    for arrival in group:
+                        if not arrival.done.done():
+                            arrival.done.set_exception(exc)
                 else:
-                    for _, done in group:
-                        if not done.done():
-                            done.set_result(None)
+                    for arrival, left in zip(group, queued, strict=True):
+                        if not arrival.done.done():
+                            arrival.done.set_result(left)
         finally:
             self._writing = None
+
+    async def _write_group(self, group: list[_Arrival]) -> list[bool]:
+        """Store the group's rows, applying its plain posts with them; whether each was queued."""
+        prepared = None
+        if any(arrival.candidate is not None for arrival in group):
+            try:
+                prepared = await on_arrival.plan([arrival.candidate for arrival in group])
+            except Exception:
+                log.exception("preparing %d received posts failed; queueing them", len(group))
+        if prepared is None:
+            await self._insert(self.db, [arrival.row for arrival in group])
+            return [True] * len(group)
+        try:
+            async with in_transaction(self.db.connection_name) as connection:
+                stored = await prepared.apply()
+                rows = [arrival.applied_row() if stored.get(n) else arrival.row for n, arrival in enumerate(group)]
+                await self._insert(connection, rows)
+        except Exception:
+            log.exception("applying %d received posts failed; queueing them", len(prepared.positions))
+            await self._insert(self.db, [arrival.row for arrival in group])
+            return [True] * len(group)
+        await prepared.publish()
+        return [not stored.get(n) for n in range(len(group))]
+
+    async def _insert(self, db: BaseDBAsyncClient, rows: list[list[Any]]) -> None:
+        if len(rows) == 1:  # one statement (executemany on PostgreSQL adds BEGIN and COMMIT)
+            await db.execute_query(self.sql, rows[0])
+        elif self.postgres:
+            await db.execute_query(_INSERT_ARRAYS, [list(column) for column in zip(*rows, strict=True)])
+        else:
+            await db.execute_many(self.sql, rows)
 
 
 _writers: weakref.WeakKeyDictionary[BaseDBAsyncClient, GroupWriter] = weakref.WeakKeyDictionary()
 
 
-async def store_activity(activity_id: str, actor_uri: str, recipient_id: int | None, body: str) -> None:
-    """Queue a received activity for the inbox worker, unless the same activity id is queued already."""
+async def store_activity(
+    activity_id: str, actor_uri: str, recipient_id: int | None, body: str, candidate: Candidate | None = None
+) -> bool:
+    """Queue a received activity for the inbox worker, unless the same activity id is queued already.
+
+    `candidate`: the activity, if it may be a plain post: then it is applied here if it is one
+    (inbox/on_arrival.py). Returns whether it was left to the worker.
+    """
     db = database()
     writer = _writers.get(db)
     if writer is None:
         writer = _writers[db] = GroupWriter(db)
     now = utcnow()
-    await writer.write([activity_id, actor_uri, recipient_id, body, PENDING, 0, now, "", now])
+    return await writer.write([activity_id, actor_uri, recipient_id, body, PENDING, 0, now, "", now, None], candidate)

@@ -2,6 +2,8 @@
 the others, items keep the order they arrived in, and live events follow only committed work.
 
 In process: the node under test is a real app; the other servers are an httpx.MockTransport.
+Every delivered item is left to the worker here, plain posts too (which the inbox otherwise
+applies as they arrive, inbox/on_arrival.py): as they are when their actor is to be fetched again.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from core.follows import create_follow
 from core.registration import create_local_account
 from federation import notes
 from federation.actors import fetch_actor
-from inbox import processing
+from inbox import on_arrival, processing
 from inbox.context import Received
-from inbox.plain_posts import is_plain, store_plain_posts
+from inbox.plain_posts import is_plain, prepare_plain_posts
 from inbox.processing import process_due
 from models.accounts import Account
 from models.interactions import HomeFeedEntry
@@ -23,6 +25,14 @@ from models.queues import DONE, PENDING, InboxItem
 from models.relationships import Block, Mute
 from models.statuses import Status
 from tests.fake_remote import Fediverse, InProcessNode, note_create
+
+
+@pytest.fixture(autouse=True)
+def everything_queued(monkeypatch):
+    async def nothing_on_arrival(candidates):
+        return None
+
+    monkeypatch.setattr(on_arrival, "plan", nothing_on_arrival)
 
 
 async def _alice_following(local: InProcessNode, *remotes) -> int:
@@ -200,9 +210,9 @@ async def test_plain_posts_applied_together_are_stored_exactly_as_one_by_one(loc
 
     async def counted(run):
         plain.extend(received.object["id"] for received in run)
-        return await store_plain_posts(run)
+        return await prepare_plain_posts(run)
 
-    monkeypatch.setattr(processing, "store_plain_posts", counted)
+    monkeypatch.setattr(processing, "prepare_plain_posts", counted)
     together, together_events = await _statuses_and_events(local, posts(1))
     assert len(plain) == 4
 

@@ -1,0 +1,98 @@
+"""Plain posts applied as they arrive, in the same transaction that stores them as inbox items.
+
+Most of what a node receives is a plain post (inbox/plain_posts.py) by an actor it knows.
+Queued, each cost a second round: the worker claimed its row, parsed its body again, loaded its
+actor, applied it, and marked it done, each a statement and, on SQLite, a wait for the one
+connection. The inbox's group writer (inbox/store.py) instead applies the plain posts of a
+group itself: prepared before its transaction, written in it together with the group's rows
+(the applied ones stored as done), published after the commit. A 202 then means the post is
+in its readers' home feeds. Whatever is not plain, or is by an actor not known and fresh (the
+worker may have to fetch it), is queued as before, as is the whole group should applying it
+fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.counters import HeldBumps, held_bumps
+from core.events import Event, held, publish_all
+from core.feeds import find_audiences, known_audiences
+from federation.actors import known_actors
+from inbox.context import Received
+from inbox.plain_posts import PreparedPosts, prepare_plain_posts, store_plain_posts
+from inbox.processing import takes_plain_path
+from models.reads import rows
+from node import Node
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A received Create that may be a plain post: its activity and who sent it."""
+
+    node: Node
+    activity_id: str
+    actor_uri: str
+    activity: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    """The plain posts of a group, prepared: `positions` are their places in the group."""
+
+    positions: list[int]
+    prepared: PreparedPosts
+    events: list[Event] = field(default_factory=list)
+
+    async def apply(self) -> dict[int, bool]:
+        """Store the posts, inside the caller's transaction; whether each was stored (by position).
+
+        False: its time-ordered id was taken meanwhile (models/ids.py); it is to be queued, and
+        the worker tries it again with a new id.
+        """
+        bumps = HeldBumps()
+        with held(self.events), held_bumps(bumps):
+            stored = await store_plain_posts(self.prepared)
+        await bumps.write()
+        return dict(zip(self.positions, stored, strict=True))
+
+    async def publish(self) -> None:
+        """After the commit: the new posts' events."""
+        await publish_all(self.events)
+
+
+async def plan(candidates: Sequence[Candidate | None]) -> Plan | None:
+    """The plain posts among `candidates` (one per item of a group, None for the others) made
+    ready to write; None when there are none.
+
+    An activity received before is left to the queue, which skips it: applied again, it would
+    bring back a post deleted since.
+    """
+    seen = await _received_before([c.activity_id for c in candidates if c is not None])
+    candidates = [c if c is not None and c.activity_id not in seen else None for c in candidates]
+    actors = await known_actors(c.actor_uri for c in candidates if c is not None)
+    positions: list[int] = []
+    ready: list[Received] = []
+    for position, candidate in enumerate(candidates):
+        actor = actors.get(candidate.actor_uri) if candidate is not None else None
+        if actor is None:
+            continue
+        received = Received(candidate.node, actor, candidate.activity)
+        if takes_plain_path(received):
+            positions.append(position)
+            ready.append(received)
+    if not ready:
+        return None
+    with known_audiences(await find_audiences(r.actor.id for r in ready)):
+        prepared = await prepare_plain_posts(ready)
+    return Plan(positions, prepared)
+
+
+async def _received_before(activity_ids: list[str]) -> set[str]:
+    if not activity_ids:
+        return set()
+    marks = ", ".join("?" * len(activity_ids))
+    found = await rows(f"SELECT activity_id FROM inbox_items WHERE activity_id IN ({marks})", activity_ids)
+    return {row["activity_id"] for row in found}
