@@ -11,7 +11,8 @@ from typing import Any
 from tortoise.expressions import F
 from tortoise.models import Model
 
-from models.db import database, placeholders
+from models.db import database
+from models.statements import Script, Statement, run
 
 
 @dataclass
@@ -44,18 +45,26 @@ class HeldBumps:
         Rows changing the same columns share one statement text, run for all of them at once
         (executemany): a batch of posts by fifty authors is one call, not fifty.
         """
+        await run(database(), self.statements())
+        for row in self.rows.values():
+            for name, delta in row.deltas.items():
+                if delta < 0:  # never below zero, whatever was missed
+                    await row.model.filter(id=row.object_id, **{f"{name}__lt": 0}).update(**{name: 0})
+        self.rows.clear()
+
+    def statements(self) -> Script[None]:
+        """The UPDATEs of `write` as a script (models/statements.py), for a caller's own transaction.
+
+        Only for increments: `write` alone also keeps counters decremented past zero at zero.
+        """
         groups: dict[tuple, list[_Row]] = {}
         for _, row in sorted(self.rows.items(), key=lambda item: item[0]):
             groups.setdefault((row.model.__name__, tuple(row.deltas), tuple(row.values)), []).append(row)
-        db = database()
         for rows in groups.values():
             first = rows[0]
-            sql = _update_sql(
-                db.capabilities.dialect, first.model._meta.db_table, tuple(first.deltas), tuple(first.values)
-            )
             fields = first.model._meta.fields_map
-            await db.execute_many(
-                sql,
+            yield Statement(
+                _update_sql(first.model._meta.db_table, tuple(first.deltas), tuple(first.values)),
                 [
                     [
                         *row.deltas.values(),
@@ -64,17 +73,13 @@ class HeldBumps:
                     ]
                     for row in rows
                 ],
+                many=True,
             )
-            for row in rows:
-                for name, delta in row.deltas.items():
-                    if delta < 0:  # never below zero, whatever was missed
-                        await row.model.filter(id=row.object_id, **{f"{name}__lt": 0}).update(**{name: 0})
-        self.rows.clear()
 
 
-def _update_sql(dialect: str, table: str, counters: tuple[str, ...], columns: tuple[str, ...]) -> str:
+def _update_sql(table: str, counters: tuple[str, ...], columns: tuple[str, ...]) -> str:
     names = [f"{name} = {name} + ?" for name in counters] + [f"{name} = ?" for name in columns]
-    return placeholders(f"UPDATE {table} SET {', '.join(names)} WHERE id = ?", dialect)
+    return f"UPDATE {table} SET {', '.join(names)} WHERE id = ?"
 
 
 _held: ContextVar[HeldBumps | None] = ContextVar("flurfunk_held_bumps", default=None)

@@ -18,11 +18,12 @@ from tortoise.queryset import QuerySet
 from core.events import publish
 from core.relations import ignoring, ignoring_pairs, local_follower_ids
 from models.accounts import Account
-from models.db import database, placeholders
+from models.db import database
 from models.interactions import HomeFeedEntry
 from models.lists import List, ListAccount
 from models.reads import ids_sql, rows
 from models.relationships import Block, Follow, Mute
+from models.statements import Statement, run, single
 from models.statuses import Mention, Status, StatusTag
 from models.tags import TagFollow
 
@@ -149,9 +150,12 @@ async def add_to_home_feeds(entries: Iterable[tuple[int, int]]) -> None:
     each time, which was a fifth of applying a received post. Sorted, so that two workers
     adding to the same feeds take their index locks in one order.
     """
-    db = database()
-    sql = placeholders(_ADD_TO_FEED, db.capabilities.dialect)
-    await db.execute_many(sql, [list(entry) for entry in sorted(entries)])
+    await run(database(), single(home_feed_rows(entries)))
+
+
+def home_feed_rows(entries: Iterable[tuple[int, int]]) -> Statement:
+    """The statement of `add_to_home_feeds`, for a script of statements (models/statements.py)."""
+    return Statement(_ADD_TO_FEED, [list(entry) for entry in sorted(entries)], many=True)
 
 
 _ADD_TO_FEED = (

@@ -13,18 +13,18 @@ fail.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.counters import HeldBumps, held_bumps
-from core.events import Event, held, publish_all
+from core.events import Event, publish_all
 from core.feeds import find_audiences, known_audiences
 from federation.actors import known_actors
 from inbox.context import Received
-from inbox.plain_posts import PreparedPosts, prepare_plain_posts, store_plain_posts
+from inbox.plain_posts import PreparedPosts, prepare_plain_posts, write_plain_posts
 from inbox.processing import takes_plain_path
 from models.reads import rows
+from models.statements import Script, Statement
 from node import Node
 
 
@@ -46,17 +46,19 @@ class Plan:
     prepared: PreparedPosts
     events: list[Event] = field(default_factory=list)
 
-    async def apply(self) -> dict[int, bool]:
-        """Store the posts, inside the caller's transaction; whether each was stored (by position).
+    def script(self, rows: Callable[[dict[int, bool]], Statement]) -> Script[dict[int, bool]]:
+        """The statements that store the posts, their counters and then the group's inbox rows
+        (`rows`, given whether each planned post was stored, by position), as one transaction.
 
-        False: its time-ordered id was taken meanwhile (models/ids.py); it is to be queued, and
-        the worker tries it again with a new id.
+        A post not stored met a time-ordered id taken meanwhile (models/ids.py): it is to be
+        queued, and the worker tries it again with a new id.
         """
-        bumps = HeldBumps()
-        with held(self.events), held_bumps(bumps):
-            stored = await store_plain_posts(self.prepared)
-        await bumps.write()
-        return dict(zip(self.positions, stored, strict=True))
+        stored = yield from write_plain_posts(self.prepared)
+        yield from stored.bumps().statements()
+        applied = dict(zip(self.positions, stored.flags, strict=True))
+        yield rows(applied)
+        self.events = list(stored.events)
+        return applied
 
     async def publish(self) -> None:
         """After the commit: the new posts' events."""

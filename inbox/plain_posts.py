@@ -19,15 +19,16 @@ from typing import Any
 
 from tortoise.fields import Field
 
-from core.counters import bump
+from core.counters import HeldBumps, bump
 from core.events import publish
-from core.feeds import add_to_home_feeds, home_recipients
+from core.feeds import home_feed_rows, home_recipients
 from federation.notes import status_values
 from federation.parse import as_list, id_of, ids_of, tags_of, types_of, visibility_of
 from federation.policy import host_of
 from inbox.context import Received
 from models.accounts import Account
-from models.db import database, placeholders
+from models.db import database
+from models.statements import Script, Statement, run
 from models.statuses import Status
 
 # Note, Article and Page are stored alike; a Question has a poll.
@@ -92,6 +93,23 @@ async def prepare_plain_posts(run: list[Received]) -> PreparedPosts:
     return PreparedPosts(posts, recipients, [value for post in posts for value in _row(post)])
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What writing plain posts did: one flag per post (stored, or there already), and what is
+    left to do for the posts it inserted: their authors' counters and their events."""
+
+    flags: list[bool]
+    # (author id, the post's created_at), one per post inserted, in order.
+    counted: list[tuple[int, Any]]
+    events: list[tuple[str, int, list[int]]]
+
+    def bumps(self) -> HeldBumps:
+        counters = HeldBumps()
+        for author_id, created_at in self.counted:
+            counters.add(Account, author_id, "statuses_count", 1, {"last_status_at": created_at})
+        return counters
+
+
 async def store_plain_posts(prepared: PreparedPosts) -> list[bool]:
     """Store the `prepared` posts, in order, with their home feed rows, counters and events.
 
@@ -99,30 +117,40 @@ async def store_plain_posts(prepared: PreparedPosts) -> list[bool]:
     time-ordered id was taken by another process meanwhile (models/ids.py): nothing of it was
     written, and it is to be tried again with a new id.
     """
+    stored = await run(database(), write_plain_posts(prepared))
+    for author_id, created_at in stored.counted:
+        await bump(Account, author_id, "statuses_count", last_status_at=created_at)
+    for event in stored.events:
+        await publish(*event)
+    return stored.flags
+
+
+def write_plain_posts(prepared: PreparedPosts) -> Script[Stored]:
+    """The statements that store the `prepared` posts and their home feed rows (models/statements.py).
+
+    Counters and events are left to the caller (`Stored`), to write with its transaction's
+    other counters and to publish after its commit.
+    """
     posts = prepared.posts
-    inserted = await _insert(len(posts), prepared.values)
+    inserted = {row["id"] for row in (yield Statement(_insert_sql(len(posts)), prepared.values)) or ()}
     missing = [post.values["uri"] for post in posts if post.id not in inserted]
-    present = set(await Status.filter(uri__in=missing).values_list("uri", flat=True)) if missing else set()
+    present: set[str] = set()
+    if missing:
+        marks = ", ".join("?" * len(missing))
+        found = yield Statement(f"SELECT uri FROM statuses WHERE uri IN ({marks})", missing)
+        present = {row["uri"] for row in found or ()}
     entries: list[tuple[int, int]] = []
-    announced: list[tuple[int, list[int]]] = []
+    counted: list[tuple[int, Any]] = []
+    events: list[tuple[str, int, list[int]]] = []
     for post, recipients in zip(posts, prepared.recipients, strict=True):
         if post.id not in inserted:
             continue
-        await bump(Account, post.author.id, "statuses_count", last_status_at=post.values["created_at"])
+        counted.append((post.author.id, post.values["created_at"]))
         entries += [(account_id, post.id) for account_id in recipients]
-        announced.append((post.id, recipients))
+        events.append(("update", post.id, recipients))
     if entries:
-        await add_to_home_feeds(entries)
-    for status_id, recipients in announced:
-        await publish("update", status_id, recipients)
-    return [post.id in inserted or post.values["uri"] in present for post in posts]
-
-
-async def _insert(count: int, values: list[Any]) -> set[int]:
-    """Insert the `count` rows of `values` that take neither a known uri nor a taken id; returns the ids inserted."""
-    db = database()
-    rows = await db.execute_query_dict(_insert_sql(count, db.capabilities.dialect), values)
-    return {row["id"] for row in rows}
+        yield home_feed_rows(entries)
+    return Stored([post.id in inserted or post.values["uri"] in present for post in posts], counted, events)
 
 
 def _row(post: _Post) -> list[Any]:
@@ -154,9 +182,8 @@ def _columns() -> tuple[tuple[str, Field], ...]:
 
 
 @functools.cache
-def _insert_sql(count: int, dialect: str) -> str:
+def _insert_sql(count: int) -> str:
     projection = Status._meta.fields_db_projection
     names = ", ".join(f'"{projection[name]}"' for name, _ in _columns())
     row = "(" + ", ".join("?" * len(_columns())) + ")"
-    sql = f"INSERT INTO statuses ({names}) VALUES {', '.join([row] * count)} ON CONFLICT DO NOTHING RETURNING id"
-    return placeholders(sql, dialect)
+    return f"INSERT INTO statuses ({names}) VALUES {', '.join([row] * count)} ON CONFLICT DO NOTHING RETURNING id"

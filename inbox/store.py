@@ -7,7 +7,8 @@ is one statement and one commit for dozens of requests, and on SQLite (one conne
 the inbox worker holds during its short transactions) one turn at the connection for all who
 waited. A 202 is still only answered once the activity is stored. The group's plain posts by
 known actors are applied in the same transaction (inbox/on_arrival.py) and their rows stored as
-done; the rest waits for the worker.
+done; the rest waits for the worker. On SQLite that transaction is one hand-over to aiosqlite's
+thread (models/statements.py).
 
 Written by hand rather than through the ORM: Tortoise builds the SQL of every `bulk_create`
 anew through pypika, while this text is made once. A redelivered activity (the unique
@@ -31,6 +32,7 @@ from inbox.on_arrival import Candidate
 from models.base import utcnow
 from models.db import database, placeholders
 from models.queues import DONE, PENDING
+from models.statements import Statement, one_handover_possible, run, run_in_one_handover
 
 log = logging.getLogger("flurfunk.inbox")
 
@@ -116,16 +118,25 @@ class GroupWriter:
             await self._insert(self.db, [arrival.row for arrival in group])
             return [True] * len(group)
         try:
-            async with in_transaction(self.db.connection_name) as connection:
-                stored = await prepared.apply()
-                rows = [arrival.applied_row() if stored.get(n) else arrival.row for n, arrival in enumerate(group)]
-                await self._insert(connection, rows)
+            script = prepared.script(lambda applied: self._rows(group, applied))
+            if one_handover_possible(self.db):
+                stored = await run_in_one_handover(self.db, script)
+            else:
+                async with in_transaction(self.db.connection_name) as connection:
+                    stored = await run(connection, script)
         except Exception:
             log.exception("applying %d received posts failed; queueing them", len(prepared.positions))
             await self._insert(self.db, [arrival.row for arrival in group])
             return [True] * len(group)
         await prepared.publish()
         return [not stored.get(n) for n in range(len(group))]
+
+    def _rows(self, group: list[_Arrival], applied: dict[int, bool]) -> Statement:
+        """The group's inbox rows, those of the posts `applied` as done, as one statement."""
+        rows = [arrival.applied_row() if applied.get(n) else arrival.row for n, arrival in enumerate(group)]
+        if self.postgres:
+            return Statement(_INSERT_ARRAYS, [list(column) for column in zip(*rows, strict=True)])
+        return Statement(_INSERT, rows, many=True)
 
     async def _insert(self, db: BaseDBAsyncClient, rows: list[list[Any]]) -> None:
         if len(rows) == 1:  # one statement (executemany on PostgreSQL adds BEGIN and COMMIT)

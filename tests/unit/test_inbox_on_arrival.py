@@ -119,13 +119,13 @@ async def test_a_create_delivered_again_does_not_bring_back_a_post_deleted_since
 async def test_posts_whose_application_fails_are_queued_and_applied_once_by_the_worker(local, fediverse, monkeypatch):
     bob = fediverse.actor("https://mastodon.example/users/bob")
     alice_id = await _alice_following(local, bob)
-    real_store = on_arrival.store_plain_posts
+    real_write = on_arrival.write_plain_posts
 
-    async def store_then_fail(prepared):
-        await real_store(prepared)  # its writes happen, and must be undone
+    def write_then_fail(prepared):
+        yield from real_write(prepared)  # its writes happen, and must be undone
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(on_arrival, "store_plain_posts", store_then_fail)
+    monkeypatch.setattr(on_arrival, "write_plain_posts", write_then_fail)
     creates = [note_create(bob, n) for n in (1, 2)]
     for create in creates:
         assert (await local.deliver(bob, create)).status_code == 202
@@ -133,7 +133,7 @@ async def test_posts_whose_application_fails_are_queued_and_applied_once_by_the_
     assert [(await _item(create))[:2] for create in creates] == [(PENDING, 0)] * 2
     assert (await Account.get(uri=bob.uri)).statuses_count == 0
 
-    monkeypatch.setattr(on_arrival, "store_plain_posts", real_store)
+    monkeypatch.setattr(on_arrival, "write_plain_posts", real_write)
     await _process_all(local)
     assert sorted(await Status.filter(account__uri=bob.uri).values_list("uri", flat=True)) == sorted(
         create["object"]["id"] for create in creates
