@@ -141,7 +141,7 @@ def app_from_environment() -> Starlette:
     Settings come from FEDI_* as for every command; these processes run no workers (the
     `worker` process that serve starts beside them, or those run separately, do that work).
     """
-    app = create_app(Settings.from_env(run_workers=False))
+    app = create_app(Settings.from_env(run_workers=False, apply_on_arrival=False))
     settle()
     return app
 
@@ -267,7 +267,7 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     )
     options = dict(host=args.host, port=args.port, log_level=args.log_level, proxy_headers=True, server_header=False)
     if args.workers == 1:
-        app = create_app(replace(settings, run_workers=not args.no_worker))
+        app = create_app(replace(settings, run_workers=not args.no_worker, apply_on_arrival=not args.no_worker))
         settle()
         uvicorn.run(app, **options)
         return 0

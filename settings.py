@@ -39,6 +39,10 @@ class Settings:
     blocked_domains: frozenset[str] = field(default_factory=frozenset)
     # Runs the delivery and inbox workers inside the web process (serve does; tests may not).
     run_workers: bool = True
+    # Applies plain posts as the inbox stores them (inbox/on_arrival.py) rather than queueing them:
+    # where this process also runs the worker. Web processes beside worker processes leave that
+    # work to them (server.py turns it off), which spreads it over the processes.
+    apply_on_arrival: bool = True
     # Only loopback tests turn this off: lets a node fetch from 127.0.0.1 without TLS checks.
     signature_max_age: int = 12 * 3600
     instance_title: str = "Flurfunk"

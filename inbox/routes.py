@@ -96,9 +96,10 @@ async def accept(
     # An INSERT that skips a duplicate (the unique activity_id), written with whatever else
     # arrived meanwhile (inbox/store.py): a redelivered activity costs no extra round trip, and
     # waking the worker for it only costs one empty claim.
-    # A Create may be a plain post, applied as it is stored (inbox/on_arrival.py).
+    # A Create may be a plain post, applied as it is stored (inbox/on_arrival.py), unless the
+    # node's worker processes are to do it.
     candidate = None
-    if activity["type"] == "Create" and isinstance(activity.get("object"), dict):
+    if node.settings.apply_on_arrival and activity["type"] == "Create" and isinstance(activity.get("object"), dict):
         candidate = Candidate(node, activity_id, actor_uri, activity)
     recipient_id = recipient.id if recipient else None
     if await store_activity(activity_id, actor_uri, recipient_id, body.decode(), candidate):

@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from inbox import on_arrival
 from inbox.on_arrival import Candidate
 from models.base import utcnow
 from models.db import database, placeholders
 from models.queues import DONE, PENDING
-from models.statements import Statement, one_handover_possible, run, run_in_one_handover
+from models.statements import Statement, run_as_transaction
 
 log = logging.getLogger("flurfunk.inbox")
 
@@ -119,11 +118,7 @@ class GroupWriter:
             return [True] * len(group)
         try:
             script = prepared.script(lambda applied: self._rows(group, applied))
-            if one_handover_possible(self.db):
-                stored = await run_in_one_handover(self.db, script)
-            else:
-                async with in_transaction(self.db.connection_name) as connection:
-                    stored = await run(connection, script)
+            stored = await run_as_transaction(self.db, script)
         except Exception:
             log.exception("applying %d received posts failed; queueing them", len(prepared.positions))
             await self._insert(self.db, [arrival.row for arrival in group])

@@ -28,7 +28,8 @@ from tortoise.backends.sqlite.client import SqliteClient
 CACHE_KIB = 8192
 
 # By client, file and thread: a client's id can be reused once it is gone, its file not.
-_readers: dict[tuple[int, str, int], sqlite3.Connection] = {}
+# (A write connection's key ends with "write".)
+_readers: dict[tuple, sqlite3.Connection] = {}
 _lock = threading.Lock()
 
 
@@ -57,6 +58,32 @@ def sqlite_file(db: object) -> str | None:
     if type(db) is not SqliteClient or db.filename in ("", ":memory:"):
         return None
     return db.filename
+
+
+def writer(db: object) -> sqlite3.Connection | None:
+    """This thread's write connection to `db`'s file (see models/statements.py), or None as for `reader`.
+
+    With `db`'s own settings (WAL, synchronous, foreign keys), and no waiting at all when the
+    database is locked: whoever holds the lock holds it for a while (another process), and the
+    caller then writes through aiosqlite, which waits in its own thread.
+    """
+    filename = sqlite_file(db)
+    if filename is None or db._connection is None:  # type: ignore[attr-defined]
+        return None
+    key = (id(db), filename, threading.get_ident(), "write")
+    found = _readers.get(key)
+    if found is None:
+        found = sqlite3.connect(filename, isolation_level=None, check_same_thread=True)
+        found.row_factory = sqlite3.Row
+        for pragma, value in db.pragmas.items():  # type: ignore[attr-defined]
+            found.execute(f"PRAGMA {pragma}={value}")
+        found.execute("PRAGMA busy_timeout = 0")
+        # Checkpoints copy the log into the database file and sync it: not on the event loop's
+        # thread (models/statements.py has aiosqlite's connection do them).
+        found.execute("PRAGMA wal_autocheckpoint = 0")
+        with _lock:
+            _readers[key] = found
+    return found
 
 
 def open_reader(filename: str) -> sqlite3.Connection:

@@ -3,16 +3,18 @@
 A script is a generator that yields `Statement`s and is sent each one's rows back (a list of
 dicts; None for `many`), deciding the next statements from them; what it returns is the
 result. `run` runs a script inside the current connection (a transaction the caller opened,
-on PostgreSQL). `run_in_one_handover` runs a whole script as one transaction inside
-aiosqlite's thread: on SQLite every statement through Tortoise is a hand-over to that thread
-and back, and a continuation that waits its turn on the busy event loop. For the inbox's group
-of received posts (seven statements with BEGIN and COMMIT, about 1.6 ms of SQLite's own work)
-that took 10.7-13.0 ms a group under load, against 9.3-10.6 ms in one hand-over (inbox bench,
-three alternating runs each).
+on PostgreSQL). `run_in_one_handover` runs a whole script as one SQLite transaction without a
+hand-over per statement: through Tortoise every statement goes to aiosqlite's thread and back,
+and its continuation waits its turn on the busy event loop. For the inbox's group of received
+posts (seven statements with BEGIN and COMMIT, about 1.6 ms of SQLite's own work) that took
+10.7-13.0 ms a group under load, against 9.3-10.6 ms as one call in aiosqlite's thread (inbox
+bench, three alternating runs each), where the thread still waited for the GIL at every
+statement; on the event loop's own thread it took 5.1-5.4 ms.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -20,8 +22,10 @@ from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.sqlite.client import SqliteClient
+from tortoise.transactions import in_transaction
 
 from models.db import placeholders
+from models.sqlite_reader import writer
 
 T = TypeVar("T")
 
@@ -62,6 +66,14 @@ async def run(db: BaseDBAsyncClient, script: Script[T]) -> T:
         return done.value
 
 
+async def run_as_transaction(db: BaseDBAsyncClient, script: Script[T]) -> T:
+    """Run `script` as one transaction on `db`: `run_in_one_handover` on SQLite, else `run` in a transaction."""
+    if one_handover_possible(db):
+        return await run_in_one_handover(db, script)
+    async with in_transaction(db.connection_name) as connection:
+        return await run(connection, script)
+
+
 def one_handover_possible(db: BaseDBAsyncClient) -> bool:
     """Whether `db` is Tortoise's plain SQLite client with aiosqlite's connection to run a script in."""
     connection = getattr(db, "_connection", None)
@@ -74,18 +86,61 @@ def one_handover_possible(db: BaseDBAsyncClient) -> bool:
 
 
 async def run_in_one_handover(db: BaseDBAsyncClient, script: Script[T]) -> T:
-    """Run `script` as one transaction (BEGIN … COMMIT) in aiosqlite's thread (`one_handover_possible`).
+    """Run `script` as one transaction (BEGIN … COMMIT) on SQLite (`one_handover_possible`).
 
     Holds the client's lock meanwhile, as Tortoise's own transactions do, so no other query
-    runs on the connection in between. Rolled back, and the error raised, if any statement fails.
+    runs on its connection in between, and none of its transactions is open. Runs right here,
+    on the event loop's thread, through this thread's own write connection
+    (models/sqlite_reader.py): no thread waits for the GIL at each statement, while the loop
+    is blocked for SQLite's work only. Should another process hold the database's write lock
+    it runs in aiosqlite's thread instead, which waits for it. Rolled back, and the error
+    raised, if any statement fails.
     """
     async with db._lock:  # type: ignore[attr-defined]
+        here = writer(db)
+        if here is not None:
+            try:
+                here.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:  # locked by another process
+                pass
+            else:
+                result = _run_script(here, script)
+                _count_commit(db)
+                return result
         connection = db._connection  # type: ignore[attr-defined]
-        return await connection._execute(_run_here, connection._conn, script)
+        return await connection._execute(_begin_and_run, connection._conn, script)
 
 
-def _run_here(connection: sqlite3.Connection, script: Script[T]) -> T:
-    connection.execute("BEGIN")
+# The write connection does no checkpoints of its own (models/sqlite_reader.writer): after this
+# many of its commits, aiosqlite's connection is asked for one, as SQLite would do itself after
+# about 1,000 pages of log (a group of received posts writes some 40).
+CHECKPOINT_EVERY = 25
+_commits: dict[int, int] = {}
+_checkpoints: set[asyncio.Task[None]] = set()
+
+
+def _count_commit(db: BaseDBAsyncClient) -> None:
+    count = _commits[id(db)] = _commits.get(id(db), 0) + 1
+    if count % CHECKPOINT_EVERY == 0:
+        task = asyncio.get_running_loop().create_task(_checkpoint(db))
+        _checkpoints.add(task)
+        task.add_done_callback(_checkpoints.discard)
+
+
+async def _checkpoint(db: BaseDBAsyncClient) -> None:
+    try:
+        await db.execute_query("PRAGMA wal_checkpoint(PASSIVE)")
+    except Exception:  # a later one will do; the log only grows meanwhile
+        pass
+
+
+def _begin_and_run(connection: sqlite3.Connection, script: Script[T]) -> T:
+    connection.execute("BEGIN IMMEDIATE")
+    return _run_script(connection, script)
+
+
+def _run_script(connection: sqlite3.Connection, script: Script[T]) -> T:
+    """Run `script` in the transaction `connection` has begun, and commit it (or roll it back and raise)."""
     try:
         result: list[dict[str, Any]] | None = None
         try:

@@ -2,11 +2,13 @@
 the others, items keep the order they arrived in, and live events follow only committed work.
 
 In process: the node under test is a real app; the other servers are an httpx.MockTransport.
-Every delivered item is left to the worker here, plain posts too (which the inbox otherwise
-applies as they arrive, inbox/on_arrival.py): as they are when their actor is to be fetched again.
+Every delivered item is left to the worker here, plain posts too (which a node that runs its
+worker in the accepting process applies as they arrive, inbox/on_arrival.py).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
@@ -15,7 +17,7 @@ from core.follows import create_follow
 from core.registration import create_local_account
 from federation import notes
 from federation.actors import fetch_actor
-from inbox import on_arrival, processing
+from inbox import processing
 from inbox.context import Received
 from inbox.plain_posts import is_plain, prepare_plain_posts
 from inbox.processing import process_due
@@ -27,12 +29,10 @@ from models.statuses import Status
 from tests.fake_remote import Fediverse, InProcessNode, note_create
 
 
-@pytest.fixture(autouse=True)
-def everything_queued(monkeypatch):
-    async def nothing_on_arrival(candidates):
-        return None
-
-    monkeypatch.setattr(on_arrival, "plan", nothing_on_arrival)
+@pytest.fixture
+def settings(settings):
+    # As in a node whose worker processes apply what its web processes accept.
+    return replace(settings, apply_on_arrival=False)
 
 
 async def _alice_following(local: InProcessNode, *remotes) -> int:
