@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from core.polls import notify_ended_polls
 from directory.exchange import PULL_SECONDS, pull_directories
 from federation.delivery_loop import POLL_SECONDS, DeliveryLoop
+from federation.queue_cleanup import CLEANUP_SECONDS as QUEUE_CLEANUP_SECONDS
+from federation.queue_cleanup import remove_finished_queue_rows
 from inbox.processing import process_due
 from media.cleanup import remove_unattached_media
 from node import Node
@@ -35,6 +37,7 @@ DELIVERY_CONCURRENCY = 32
 async def run_workers(node: Node, stop: asyncio.Event, concurrency: int = DELIVERY_CONCURRENCY) -> None:
     await asyncio.gather(
         _every(node, stop, _unattached_media, MEDIA_CLEANUP_SECONDS),
+        _every(node, stop, _finished_queue_rows, QUEUE_CLEANUP_SECONDS),
         # The company directory: this node's entries put right, then every peer's pulled.
         _every(node, stop, pull_directories, PULL_SECONDS),
         _loop(node, stop, process_due, node.inbox_ready),
@@ -52,6 +55,10 @@ async def _ended_polls(node: Node) -> int:
 
 async def _unattached_media(node: Node) -> int:
     return await remove_unattached_media(node.settings.media_dir)
+
+
+async def _finished_queue_rows(node: Node) -> int:
+    return await remove_finished_queue_rows()
 
 
 async def _every(node: Node, stop: asyncio.Event, work: Callable[[Node], Awaitable[int]], seconds: float) -> None:

@@ -7,7 +7,7 @@ is one statement and one commit for dozens of requests, and on SQLite (one conne
 the inbox worker holds during its short transactions) one turn at the connection for all who
 waited. A 202 is still only answered once the activity is stored. The group's plain posts by
 known actors are applied in the same transaction (inbox/on_arrival.py) and their rows stored as
-done; the rest waits for the worker. On SQLite that transaction is one hand-over to aiosqlite's
+done; the rest waits for the worker. On SQLite that transaction runs on the event loop's own
 thread (models/statements.py).
 
 Written by hand rather than through the ORM: Tortoise builds the SQL of every `bulk_create`
@@ -29,9 +29,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from inbox import on_arrival
 from inbox.on_arrival import Candidate
 from models.base import utcnow
-from models.db import database, placeholders
+from models.db import database
 from models.queues import DONE, PENDING
-from models.statements import Statement, run_as_transaction
+from models.statements import Statement, run, run_as_transaction, single
 
 log = logging.getLogger("flurfunk.inbox")
 
@@ -75,7 +75,6 @@ class GroupWriter:
 
     def __init__(self, db: BaseDBAsyncClient) -> None:
         self.db = db
-        self.sql = placeholders(_INSERT, db.capabilities.dialect)
         self.postgres = db.capabilities.dialect == "postgres"
         self._waiting: list[_Arrival] = []
         self._writing: asyncio.Task[None] | None = None
@@ -128,18 +127,19 @@ class GroupWriter:
 
     def _rows(self, group: list[_Arrival], applied: dict[int, bool]) -> Statement:
         """The group's inbox rows, those of the posts `applied` as done, as one statement."""
-        rows = [arrival.applied_row() if applied.get(n) else arrival.row for n, arrival in enumerate(group)]
+        return self._statement(
+            [arrival.applied_row() if applied.get(n) else arrival.row for n, arrival in enumerate(group)]
+        )
+
+    async def _insert(self, db: BaseDBAsyncClient, rows: list[list[Any]]) -> None:
+        await run(db, single(self._statement(rows)))
+
+    def _statement(self, rows: list[list[Any]]) -> Statement:
+        if len(rows) == 1:  # one statement (executemany on PostgreSQL adds BEGIN and COMMIT)
+            return Statement(_INSERT, rows[0])
         if self.postgres:
             return Statement(_INSERT_ARRAYS, [list(column) for column in zip(*rows, strict=True)])
         return Statement(_INSERT, rows, many=True)
-
-    async def _insert(self, db: BaseDBAsyncClient, rows: list[list[Any]]) -> None:
-        if len(rows) == 1:  # one statement (executemany on PostgreSQL adds BEGIN and COMMIT)
-            await db.execute_query(self.sql, rows[0])
-        elif self.postgres:
-            await db.execute_query(_INSERT_ARRAYS, [list(column) for column in zip(*rows, strict=True)])
-        else:
-            await db.execute_many(self.sql, rows)
 
 
 _writers: weakref.WeakKeyDictionary[BaseDBAsyncClient, GroupWriter] = weakref.WeakKeyDictionary()
