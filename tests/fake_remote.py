@@ -148,3 +148,15 @@ def note_create(actor: RemoteActor, number: int = 1, content: str = "<p>Hello</p
             "published": "2025-06-05T09:30:00Z",
         },
     }
+
+
+def note_delete(actor: RemoteActor, create: dict[str, Any]) -> dict[str, Any]:
+    """The Delete of the post `create` made (a Tombstone, as Mastodon sends it)."""
+    post = create["object"]["id"]
+    return {
+        "@context": AS_CONTEXT,
+        "id": post + "#delete",
+        "type": "Delete",
+        "actor": actor.uri,
+        "object": {"id": post, "type": "Tombstone"},
+    }

@@ -26,7 +26,7 @@ from models.interactions import HomeFeedEntry
 from models.queues import DONE, PENDING, InboxItem
 from models.relationships import Block, Mute
 from models.statuses import Status
-from tests.fake_remote import Fediverse, InProcessNode, note_create
+from tests.fake_remote import Fediverse, InProcessNode, note_create, note_delete
 
 
 @pytest.fixture
@@ -108,13 +108,7 @@ async def test_items_are_applied_in_the_order_they_arrived_around_one_that_fetch
     reply = note_create(bob, 2)
     reply["object"]["inReplyTo"] = "https://mastodon.example/users/bob/statuses/999"
     # ... and the Delete that follows it in the same batch still finds it.
-    delete = {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": reply["object"]["id"] + "#delete",
-        "type": "Delete",
-        "actor": bob.uri,
-        "object": {"id": reply["object"]["id"], "type": "Tombstone"},
-    }
+    delete = note_delete(bob, reply)
     after = note_create(bob, 3)
     for activity in (before, reply, delete, after):
         assert (await local.deliver(bob, activity)).status_code == 202

@@ -20,7 +20,7 @@ from models.base import utcnow
 from models.interactions import HomeFeedEntry
 from models.queues import DONE, PENDING, InboxItem
 from models.statuses import Status
-from tests.fake_remote import InProcessNode, note_create
+from tests.fake_remote import InProcessNode, note_create, note_delete
 
 
 async def _alice_following(local: InProcessNode, remote) -> int:
@@ -98,13 +98,7 @@ async def test_a_create_delivered_again_does_not_bring_back_a_post_deleted_since
     bob = fediverse.actor("https://mastodon.example/users/bob")
     await _alice_following(local, bob)
     create = note_create(bob, 1)
-    delete = {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": create["object"]["id"] + "#delete",
-        "type": "Delete",
-        "actor": bob.uri,
-        "object": {"id": create["object"]["id"], "type": "Tombstone"},
-    }
+    delete = note_delete(bob, create)
     assert (await local.deliver(bob, create)).status_code == 202
     assert (await local.deliver(bob, delete)).status_code == 202
     await _process_all(local)
