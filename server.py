@@ -62,6 +62,7 @@ from outbox.routes import routes as outbox_routes
 from settings import Settings, SettingsError
 from web import health, pages
 from web import people as people_pages
+from web_processes import run_web_processes
 from webfinger.routes import routes as webfinger_routes
 from workers import DELIVERY_CONCURRENCY, WORKER_STARTED, run_workers
 
@@ -275,10 +276,10 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print("warning: several processes on SQLite take turns writing; use PostgreSQL (FEDI_DB)", file=sys.stderr)
     # The schema is made here, once, before the web processes all start at the same moment.
     asyncio.run(_with_database(settings, _nothing))
-    # uvicorn's process manager only runs web processes, so the workers get a process of their own.
+    # The web processes (web_processes.py) only serve, so the workers get a process of their own.
     worker = None if args.no_worker else subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "worker"])
     try:
-        uvicorn.run("server:app_from_environment", factory=True, workers=args.workers, **options)
+        return run_web_processes(args.workers, options)
     finally:
         if worker is not None:
             worker.terminate()
@@ -286,7 +287,6 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 worker.wait(30)
             except subprocess.TimeoutExpired:
                 worker.kill()
-    return 0
 
 
 async def _nothing() -> None:
