@@ -63,8 +63,9 @@ class HeldBumps:
         for rows in groups.values():
             first = rows[0]
             fields = first.model._meta.fields_map
+            table, counters, columns = first.model._meta.db_table, tuple(first.deltas), tuple(first.values)
             yield Statement(
-                _update_sql(first.model._meta.db_table, tuple(first.deltas), tuple(first.values)),
+                _update_sql(table, counters, columns),
                 [
                     [
                         *row.deltas.values(),
@@ -74,12 +75,29 @@ class HeldBumps:
                     for row in rows
                 ],
                 many=True,
+                arrays=_update_arrays_sql(first.model, counters, columns),
             )
 
 
 def _update_sql(table: str, counters: tuple[str, ...], columns: tuple[str, ...]) -> str:
     names = [f"{name} = {name} + ?" for name in counters] + [f"{name} = ?" for name in columns]
     return f"UPDATE {table} SET {', '.join(names)} WHERE id = ?"
+
+
+def _update_arrays_sql(model: type[Model], counters: tuple[str, ...], columns: tuple[str, ...]) -> str:
+    """_update_sql for PostgreSQL as one UPDATE over arrays (models.statements.Statement.arrays),
+    one element per row. The rows come sorted by id, and joined to the few ids in the arrays
+    the table's rows are updated in that order, as one statement per row did."""
+    fields = model._meta.fields_map
+    names = [f"c{n}" for n in range(len(counters))] + [f"v{n}" for n in range(len(columns))]
+    types = ["bigint"] * len(counters) + [fields[name].get_for_dialect("postgres", "SQL_TYPE") for name in columns]
+    assignments = [f"{name} = t.{name} + v.c{n}" for n, name in enumerate(counters)]
+    assignments += [f"{name} = v.v{n}" for n, name in enumerate(columns)]
+    arrays = ", ".join(f"?::{kind}[]" for kind in [*types, "bigint"])
+    return (
+        f"UPDATE {model._meta.db_table} AS t SET {', '.join(assignments)}"
+        f" FROM unnest({arrays}) AS v({', '.join([*names, 'id'])}) WHERE t.id = v.id"
+    )
 
 
 _held: ContextVar[HeldBumps | None] = ContextVar("flurfunk_held_bumps", default=None)

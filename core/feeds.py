@@ -155,11 +155,15 @@ async def add_to_home_feeds(entries: Iterable[tuple[int, int]]) -> None:
 
 def home_feed_rows(entries: Iterable[tuple[int, int]]) -> Statement:
     """The statement of `add_to_home_feeds`, for a script of statements (models/statements.py)."""
-    return Statement(_ADD_TO_FEED, [list(entry) for entry in sorted(entries)], many=True)
+    return Statement(_ADD_TO_FEED, [list(entry) for entry in sorted(entries)], many=True, arrays=_ADD_TO_FEED_ARRAYS)
 
 
 _ADD_TO_FEED = (
     "INSERT INTO home_feed (account_id, status_id) VALUES (?, ?) ON CONFLICT (account_id, status_id) DO NOTHING"
+)
+_ADD_TO_FEED_ARRAYS = (
+    "INSERT INTO home_feed (account_id, status_id) SELECT * FROM unnest(?::bigint[], ?::bigint[])"
+    " ON CONFLICT (account_id, status_id) DO NOTHING"
 )
 
 

@@ -33,11 +33,18 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Statement:
     """One statement of a script, written with `?` placeholders: `params` for one execution,
-    or with `many`, a list of parameter lists (one execution each, no rows back)."""
+    or with `many`, a list of parameter lists (one execution each, no rows back).
+
+    `arrays`: for PostgreSQL, the same `many` statement run once over arrays, its `?` each
+    bound to one column of the parameter lists (`unnest(?::bigint[], …)`): asyncpg's
+    executemany has the server execute the statement once per row, which for a group's home
+    feed rows and counters cost more than the rows themselves.
+    """
 
     sql: str
     params: list[Any]
     many: bool = False
+    arrays: str = ""
 
 
 Script = Generator[Statement, "list[dict[str, Any]] | None", T]
@@ -57,7 +64,10 @@ async def run(db: BaseDBAsyncClient, script: Script[T]) -> T:
             statement = script.send(result)
             sql = placeholders(statement.sql, dialect)
             if statement.many:
-                if statement.params:
+                if statement.params and statement.arrays and dialect == "postgres":
+                    columns = [list(column) for column in zip(*statement.params, strict=True)]
+                    await db.execute_query(placeholders(statement.arrays, dialect), columns)
+                elif statement.params:
                     await db.execute_many(sql, statement.params)
                 result = None
             else:

@@ -1,6 +1,7 @@
 """A script of statements (models/statements.py) runs as one transaction: its statements see
 each other's writes, and it is committed whole or not at all. On SQLite it waits for another
-process that holds the database's write lock rather than failing."""
+process that holds the database's write lock rather than failing. A statement for many rows
+(home feed rows, counters) writes every row, on PostgreSQL as one statement over arrays."""
 
 from __future__ import annotations
 
@@ -9,10 +10,15 @@ import threading
 
 import pytest
 
+from core.counters import HeldBumps
+from core.feeds import home_feed_rows
+from models.accounts import Account
 from models.base import utcnow
 from models.db import database
+from models.interactions import HomeFeedEntry
 from models.queues import InboxItem
 from models.statements import Script, Statement, one_handover_possible, run_as_transaction
+from models.statuses import Status
 
 
 def _item(activity_id: str) -> Statement:
@@ -54,3 +60,35 @@ async def test_a_script_on_sqlite_waits_for_another_process_holding_the_write_lo
     finally:
         other.close()
     assert await InboxItem.all().count() == 3
+
+
+async def test_home_feed_rows_and_counters_of_many_rows_are_written_for_every_row(db):
+    authors = []
+    for n in range(3):
+        author = Account(username=f"a{n}", domain="remote.example", uri=f"https://remote.example/users/a{n}")
+        await author.save()
+        authors.append(author)
+    reader = authors[0]
+    posts = []
+    for n, author in enumerate(authors * 2):
+        post = Status(uri=f"{author.uri}/statuses/{n}", account=author, content="<p>hi</p>", visibility="public")
+        await post.save()
+        posts.append(post)
+    posted_at = utcnow()
+    bumps = HeldBumps()
+    for post in posts:
+        bumps.add(Account, post.account_id, "statuses_count", 1, {"last_status_at": posted_at})
+
+    def script() -> Script[None]:
+        # One post twice: the second row of the same feed entry is skipped, not an error.
+        yield home_feed_rows([(reader.id, post.id) for post in [*posts, posts[0]]])
+        yield from bumps.statements()
+
+    await run_as_transaction(database(), script())
+
+    feed = await HomeFeedEntry.filter(account_id=reader.id).values_list("status_id", flat=True)
+    assert sorted(feed) == sorted(post.id for post in posts)
+    for author in authors:
+        await author.refresh_from_db()
+        assert author.statuses_count == 2
+        assert author.last_status_at == posted_at
