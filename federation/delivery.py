@@ -19,6 +19,7 @@ from models.accounts import Account
 from models.base import utcnow
 from models.db import database, placeholders
 from models.queues import DONE, FAILED, PENDING, Delivery, OutgoingActivity
+from models.reads import backend, ids_value, in_ids, tuples
 from node import Node
 
 log = logging.getLogger("flurfunk.delivery")
@@ -69,6 +70,18 @@ async def _insert_deliveries(activity_id: int, inboxes: Sequence[str]) -> None:
     )
 
 
+# The activities of a batch of claimed deliveries with their signing keys, in fixed text: through
+# Tortoise (a values() query with a join) building the query cost a tenth of a worker's time
+# in a burst.
+_ACTIVITIES_SQL = {
+    dialect: (
+        "SELECT o.id, o.body, a.key_id, a.private_key_pem FROM outgoing_activities o"
+        f" JOIN accounts a ON a.id = o.actor_id WHERE o.id {in_ids(dialect)}"
+    )
+    for dialect in ("sqlite", "postgres")
+}
+
+
 @dataclass(frozen=True)
 class Ready:
     """An outgoing activity as it goes on the wire: encoded body and the key that signs it."""
@@ -102,13 +115,10 @@ class Sender:
         """Each job with its activity ready to send; jobs whose activity is gone are dropped."""
         missing = {job.activity_id for job in jobs} - self._ready.keys()
         if missing:
-            rows = await OutgoingActivity.filter(id__in=missing).values(
-                "id", "body", "actor__key_id", "actor__private_key_pem"
-            )
-            for row in rows:
-                self._ready[row["id"]] = Ready(
-                    row["body"].encode(), row["actor__key_id"], row["actor__private_key_pem"]
-                )
+            for activity_id, body, key_id, private_key_pem in await tuples(
+                _ACTIVITIES_SQL[backend()], [ids_value(missing, backend())]
+            ):
+                self._ready[activity_id] = Ready(body.encode(), key_id, private_key_pem)
         prepared = []
         for job in jobs:
             ready = self._ready.get(job.activity_id)
