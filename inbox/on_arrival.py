@@ -13,7 +13,8 @@ fail.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from federation.actors import known_actors
 from inbox.context import Received
 from inbox.plain_posts import PreparedPosts, prepare_plain_posts, write_plain_posts
 from inbox.processing import takes_plain_path
+from models.accounts import Account
 from models.reads import rows
 from models.statements import Script, Statement
 from node import Node
@@ -65,16 +67,53 @@ class Plan:
         await publish_all(self.events)
 
 
-async def plan(candidates: Sequence[Candidate | None]) -> Plan | None:
+# How long the actors read for one group serve the next: a busy inbox hears from the same
+# actors group after group, and reading their rows (all of every account's columns, made into
+# models) was a tenth of accepting a post. A change to an actor's row shows in its posts this
+# much later at most; what they are read for here (its id, addresses and freshness) seldom
+# changes, and its counters are written by increments, never from these instances.
+RECENT_SECONDS = 1.0
+RECENT_MOST = 4096
+
+
+class RecentActors:
+    """The known actors (federation.actors.known_actors) read within the last RECENT_SECONDS,
+    for one group writer; the instances are only read, never saved."""
+
+    def __init__(self, seconds: float = RECENT_SECONDS) -> None:
+        self.seconds = seconds
+        self._kept: dict[str, tuple[float, Account]] = {}
+
+    async def known(self, uris: Iterable[str]) -> dict[str, Account]:
+        now = asyncio.get_running_loop().time()
+        found: dict[str, Account] = {}
+        wanted = []
+        for uri in set(uris):
+            kept = self._kept.get(uri)
+            if kept is not None and now - kept[0] < self.seconds:
+                found[uri] = kept[1]
+            else:
+                wanted.append(uri)
+        if wanted:
+            if len(self._kept) + len(wanted) > RECENT_MOST:
+                self._kept = {uri: kept for uri, kept in self._kept.items() if now - kept[0] < self.seconds}
+            for uri, account in (await known_actors(wanted)).items():
+                self._kept[uri] = (now, account)
+                found[uri] = account
+        return found
+
+
+async def plan(candidates: Sequence[Candidate | None], recent: RecentActors | None = None) -> Plan | None:
     """The plain posts among `candidates` (one per item of a group, None for the others) made
-    ready to write; None when there are none.
+    ready to write; None when there are none. `recent`: the actors of the last groups.
 
     An activity received before is left to the queue, which skips it: applied again, it would
     bring back a post deleted since.
     """
     seen = await _received_before([c.activity_id for c in candidates if c is not None])
     candidates = [c if c is not None and c.activity_id not in seen else None for c in candidates]
-    actors = await known_actors(c.actor_uri for c in candidates if c is not None)
+    uris = [c.actor_uri for c in candidates if c is not None]
+    actors = await recent.known(uris) if recent is not None else await known_actors(uris)
     positions: list[int] = []
     ready: list[Received] = []
     for position, candidate in enumerate(candidates):

@@ -78,6 +78,7 @@ class GroupWriter:
         self.postgres = db.capabilities.dialect == "postgres"
         self._waiting: list[_Arrival] = []
         self._writing: asyncio.Task[None] | None = None
+        self.actors = on_arrival.RecentActors()
 
     async def write(self, row: list[Any], candidate: Candidate | None) -> bool:
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
@@ -109,7 +110,7 @@ class GroupWriter:
         prepared = None
         if any(arrival.candidate is not None for arrival in group):
             try:
-                prepared = await on_arrival.plan([arrival.candidate for arrival in group])
+                prepared = await on_arrival.plan([arrival.candidate for arrival in group], self.actors)
             except Exception:
                 log.exception("preparing %d received posts failed; queueing them", len(group))
         if prepared is None:

@@ -7,6 +7,7 @@ In process: the node under test is a real app; the other servers are an httpx.Mo
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from core import events
@@ -134,3 +135,18 @@ async def test_posts_whose_application_fails_are_queued_and_applied_once_by_the_
     )
     assert await HomeFeedEntry.filter(account_id=alice_id).count() == 2
     assert (await Account.get(uri=bob.uri)).statuses_count == 2
+
+
+async def test_the_actors_of_one_group_serve_the_next_for_a_moment_then_are_read_again(local, fediverse):
+    bob = fediverse.actor("https://mastodon.example/users/bob")
+    await _alice_following(local, bob)
+    recent = on_arrival.RecentActors(seconds=0.2)
+    first = (await recent.known([bob.uri]))[bob.uri]
+    await Account.filter(id=first.id).update(followers_url="https://mastodon.example/users/bob/fans")
+    # Within the moment: the same instance, no read.
+    assert (await recent.known([bob.uri, bob.uri]))[bob.uri] is first
+    await asyncio.sleep(0.25)
+    again = (await recent.known([bob.uri]))[bob.uri]
+    assert again is not first and again.followers_url == "https://mastodon.example/users/bob/fans"
+    # An actor not known (or gone stale) is not kept: the worker fetches it.
+    assert await recent.known(["https://mastodon.example/users/nobody"]) == {}
