@@ -21,7 +21,7 @@ from models.accounts import Account
 from models.db import database
 from models.interactions import HomeFeedEntry
 from models.lists import List, ListAccount
-from models.reads import ids_sql, rows
+from models.reads import DIALECTS, backend, ids_value, in_ids, rows
 from models.relationships import Block, Follow, Mute
 from models.statements import Statement, run, single
 from models.statuses import Mention, Status, StatusTag
@@ -48,30 +48,35 @@ _audiences: ContextVar[Audiences | None] = ContextVar("flurfunk_audiences", defa
 async def find_audiences(author_ids: Iterable[int]) -> Audiences:
     """Three queries for what the fan-outs of many posts by `author_ids` need to know.
 
-    Fixed text with the ids written in (models.reads.ids_sql): asked for every batch of
-    received posts, where building the queries through the ORM cost more than running them.
+    Fixed text with each id list bound as one parameter (models.reads.in_ids): asked for every
+    batch of received posts, where building the queries through the ORM cost more than running
+    them, and where a text with the ids written in was a new statement for SQLite to compile
+    every time (119 us for the followers, against some 20 to run it).
     """
     authors = list(set(author_ids))
+    dialect = backend()
     followers: dict[int, list[int]] = {author: [] for author in authors}
-    for row in await rows(_LOCAL_FOLLOWERS.format(authors=ids_sql(authors))):
+    for row in await rows(_LOCAL_FOLLOWERS[dialect], [ids_value(authors, dialect)]):
         followers[row["target_account_id"]].append(row["account_id"])
     readers = frozenset(reader for found in followers.values() for reader in found)
     kept_out: set[tuple[int, int]] = set()
     if readers:
         kept_out.update(await ignoring_pairs(readers, authors))
-        owners = await rows(_EXCLUSIVE_LISTS.format(authors=ids_sql(authors), readers=ids_sql(readers)))
+        owners = await rows(_EXCLUSIVE_LISTS[dialect], [ids_value(authors, dialect), ids_value(readers, dialect)])
         kept_out.update((row["owner_id"], row["account_id"]) for row in owners)
     return Audiences(followers, readers, frozenset(kept_out))
 
 
-_LOCAL_FOLLOWERS = (
-    "SELECT f.target_account_id, f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id"
-    " WHERE f.target_account_id IN ({authors}) AND a.domain = ''"
-)
-_EXCLUSIVE_LISTS = (
-    "SELECT m.account_id, l.account_id AS owner_id FROM list_accounts m JOIN lists l ON l.id = m.list_id"
-    " WHERE m.account_id IN ({authors}) AND l.exclusive = TRUE AND l.account_id IN ({readers})"
-)
+_LOCAL_FOLLOWERS = {
+    dialect: "SELECT f.target_account_id, f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id"
+    f" WHERE f.target_account_id {in_ids(dialect)} AND a.domain = ''"
+    for dialect in DIALECTS
+}
+_EXCLUSIVE_LISTS = {
+    dialect: "SELECT m.account_id, l.account_id AS owner_id FROM list_accounts m JOIN lists l ON l.id = m.list_id"
+    f" WHERE m.account_id {in_ids(dialect)} AND l.exclusive = TRUE AND l.account_id {in_ids(dialect)}"
+    for dialect in DIALECTS
+}
 
 
 @contextmanager

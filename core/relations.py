@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from tortoise.expressions import Q
 
-from models.reads import ids_sql, rows
+from models.reads import DIALECTS, backend, ids_value, in_ids, rows
 from models.relationships import Block, Follow
 
 
@@ -33,11 +33,13 @@ async def ignoring_pairs(viewer_ids: Iterable[int], author_ids: Iterable[int]) -
     viewers, authors = set(viewer_ids), set(author_ids)
     if not viewers or not authors:
         return set()
-    # Fixed text, ids written in (models.reads.ids_sql): asked for every batch of received posts,
-    # where building it through the ORM cost more than running it.
-    v, a = ids_sql(viewers), ids_sql(authors)
+    # Fixed text, each id list bound as one parameter (models.reads.in_ids): asked for every
+    # batch of received posts, where building it through the ORM cost more than running it,
+    # and the ids written into the text made a new statement for SQLite to compile each time.
+    dialect = backend()
+    v, a = ids_value(viewers, dialect), ids_value(authors, dialect)
     found: set[tuple[int, int]] = set()
-    for row in await rows(_IGNORING.format(viewers=v, authors=a)):
+    for row in await rows(_IGNORING[dialect], [v, a, a, v, v, a]):
         pair = (row["account_id"], row["target_account_id"])
         if row["muted"]:
             found.add(pair)
@@ -46,13 +48,14 @@ async def ignoring_pairs(viewer_ids: Iterable[int], author_ids: Iterable[int]) -
     return found
 
 
-_IGNORING = (
-    "SELECT 0 AS muted, account_id, target_account_id FROM blocks"
-    " WHERE (account_id IN ({viewers}) AND target_account_id IN ({authors}))"
-    " OR (account_id IN ({authors}) AND target_account_id IN ({viewers}))"
+_IGNORING = {
+    dialect: "SELECT 0 AS muted, account_id, target_account_id FROM blocks"
+    f" WHERE (account_id {ids} AND target_account_id {ids})"
+    f" OR (account_id {ids} AND target_account_id {ids})"
     " UNION ALL SELECT 1, account_id, target_account_id FROM mutes"
-    " WHERE account_id IN ({viewers}) AND target_account_id IN ({authors})"
-)
+    f" WHERE account_id {ids} AND target_account_id {ids}"
+    for dialect, ids in ((dialect, in_ids(dialect)) for dialect in DIALECTS)
+}
 
 
 async def follows(account_id: int, target_id: int) -> bool:

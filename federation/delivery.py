@@ -19,7 +19,7 @@ from models.accounts import Account
 from models.base import utcnow
 from models.db import database, placeholders
 from models.queues import DONE, FAILED, PENDING, Delivery, OutgoingActivity
-from models.reads import backend, ids_value, in_ids, tuples
+from models.reads import DIALECTS, backend, ids_value, in_ids, tuples
 from node import Node
 
 log = logging.getLogger("flurfunk.delivery")
@@ -78,7 +78,7 @@ _ACTIVITIES_SQL = {
         "SELECT o.id, o.body, a.key_id, a.private_key_pem FROM outgoing_activities o"
         f" JOIN accounts a ON a.id = o.actor_id WHERE o.id {in_ids(dialect)}"
     )
-    for dialect in ("sqlite", "postgres")
+    for dialect in DIALECTS
 }
 
 

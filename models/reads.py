@@ -124,6 +124,9 @@ def backend() -> str:
     return database().capabilities.dialect
 
 
+DIALECTS = ("sqlite", "postgres")
+
+
 def in_ids(backend: str) -> str:
     """`IN` the ids bound to one `?` (their value from `ids_value`), as `backend`'s SQL has it."""
     return "= ANY(?::bigint[])" if backend == "postgres" else "IN (SELECT value FROM json_each(?))"
