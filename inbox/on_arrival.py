@@ -78,11 +78,13 @@ RECENT_MOST = 4096
 
 class RecentActors:
     """The known actors (federation.actors.known_actors) read within the last RECENT_SECONDS,
-    for one group writer; the instances are only read, never saved."""
+    for one group writer; the instances are only read, never saved. Those older are dropped as
+    new ones are read, so it holds about the actors of the last few seconds (at most RECENT_MOST)."""
 
     def __init__(self, seconds: float = RECENT_SECONDS) -> None:
         self.seconds = seconds
         self._kept: dict[str, tuple[float, Account]] = {}
+        self._pruned_at = 0.0
 
     async def known(self, uris: Iterable[str]) -> dict[str, Account]:
         now = asyncio.get_running_loop().time()
@@ -95,12 +97,17 @@ class RecentActors:
             else:
                 wanted.append(uri)
         if wanted:
-            if len(self._kept) + len(wanted) > RECENT_MOST:
+            if now - self._pruned_at > self.seconds or len(self._kept) + len(wanted) > RECENT_MOST:
                 self._kept = {uri: kept for uri, kept in self._kept.items() if now - kept[0] < self.seconds}
+                self._pruned_at = now
             for uri, account in (await known_actors(wanted)).items():
-                self._kept[uri] = (now, account)
+                if len(self._kept) < RECENT_MOST:
+                    self._kept[uri] = (now, account)
                 found[uri] = account
         return found
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 async def plan(candidates: Sequence[Candidate | None], recent: RecentActors | None = None) -> Plan | None:

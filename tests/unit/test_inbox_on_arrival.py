@@ -150,3 +150,7 @@ async def test_the_actors_of_one_group_serve_the_next_for_a_moment_then_are_read
     assert again is not first and again.followers_url == "https://mastodon.example/users/bob/fans"
     # An actor not known (or gone stale) is not kept: the worker fetches it.
     assert await recent.known(["https://mastodon.example/users/nobody"]) == {}
+    # Those read longer ago are dropped as others are read.
+    await asyncio.sleep(0.25)
+    await recent.known(["https://mastodon.example/users/nobody"])
+    assert len(recent) == 0
