@@ -45,7 +45,7 @@ class Pin(Model):
 class HomeFeedEntry(Model):
     """Fan-out on write: one row per status that belongs in a local account's home timeline.
 
-    Reading a home page is then one indexed range scan on (account_id, status_id).
+    Reading a home page is then one range scan of the unique index on (account_id, status_id).
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -55,7 +55,6 @@ class HomeFeedEntry(Model):
     class Meta:
         table = "home_feed"
         unique_together = (("account", "status"),)
-        indexes = (("account_id", "status_id"),)
 
 
 class Notification(SnowflakeModel):

@@ -20,7 +20,7 @@ from mastodon_shapes import check
 from core.registration import create_local_account
 from models.accounts import Account
 from models.db import close_database, database, open_database
-from models.interactions import Notification
+from models.interactions import HomeFeedEntry, Notification
 from models.migrations import MIGRATIONS, Migration
 from models.migrations.ops import (
     MigrationError,
@@ -239,3 +239,26 @@ async def test_notifications_made_before_groups_keep_their_rows_and_show_ungroup
     listed, groups = v1.json(), v2.json()["notification_groups"]
     assert [n["group_key"] for n in listed] == [f"ungrouped-{old.id}"]
     assert [(g["group_key"], g["notifications_count"]) for g in groups] == [(f"ungrouped-{old.id}", 1)]
+
+
+async def test_home_feeds_made_before_0009_lose_their_second_index_and_keep_their_rows(tmp_path, database_url):
+    """Migration 0009 on a database made at 0008: the index that repeated the UNIQUE one goes."""
+    settings = _settings(tmp_path, database_url)
+    settings.data_dir.mkdir(parents=True)
+    await open_database(settings.database_url, create_schema=False)
+    try:
+        db = database()
+        await upgrade(db)
+        second = db.schema_generator(db)._get_index_name("idx", "home_feed", ["account_id", "status_id"])
+        assert second not in await index_names(db, "home_feed")  # a new database never has it
+        alice = await create_local_account(settings.base_url, "alice", "correct horse battery")
+        post = await Status.create(uri=f"{alice.uri}/statuses/1", account=alice, content="<p>hi</p>")
+        await HomeFeedEntry.create(account=alice, status=post)
+        await db.execute_script(f'CREATE INDEX "{second}" ON "home_feed" ("account_id", "status_id")')
+        await db.execute_script("DELETE FROM schema_migrations WHERE name = '0009_home_feed_one_index'")
+
+        assert await upgrade(db) == ["0009_home_feed_one_index"]
+        assert second not in await index_names(db, "home_feed")
+        assert await HomeFeedEntry.filter(account_id=alice.id).values_list("status_id", flat=True) == [post.id]
+    finally:
+        await close_database()

@@ -28,6 +28,7 @@ from models.migrations import (
     m0006_account_pins,
     m0007_render_version_order,
     m0008_boosts_by_account,
+    m0009_home_feed_one_index,
 )
 
 
@@ -52,4 +53,5 @@ MIGRATIONS: list[Migration] = [
     Migration.from_module(m0006_account_pins),
     Migration.from_module(m0007_render_version_order),
     Migration.from_module(m0008_boosts_by_account),
+    Migration.from_module(m0009_home_feed_one_index),
 ]
