@@ -7,15 +7,17 @@ added to the list for the length of the test, as a release adding them would.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from mastodon_shapes import check
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core.registration import create_local_account
 from models.accounts import Account
@@ -212,14 +214,22 @@ async def _read_as(settings: Settings, account: Account, *paths: str) -> list[ht
             return [await client.get(path) for path in paths]
 
 
-async def test_notifications_made_before_groups_keep_their_rows_and_show_ungrouped(tmp_path, database_url):
-    """Migration 0004 on a database made at 0003: the group column and its index come, old rows stay."""
-    settings = _settings(tmp_path, database_url)
+@contextlib.asynccontextmanager
+async def _current_node(settings: Settings) -> AsyncIterator[BaseDBAsyncClient]:
+    """A node's database at today's schema, open for the block, with its connection."""
     settings.data_dir.mkdir(parents=True)
     await open_database(settings.database_url, create_schema=False)
     try:
-        db = database()
-        await upgrade(db)
+        await upgrade(database())
+        yield database()
+    finally:
+        await close_database()
+
+
+async def test_notifications_made_before_groups_keep_their_rows_and_show_ungrouped(tmp_path, database_url):
+    """Migration 0004 on a database made at 0003: the group column and its index come, old rows stay."""
+    settings = _settings(tmp_path, database_url)
+    async with _current_node(settings) as db:
         alice = await create_local_account(settings.base_url, "alice", "correct horse battery")
         bob = await create_local_account(settings.base_url, "bob", "correct horse battery")
         old = await Notification.create(account=alice, from_account=bob, type="follow")
@@ -232,8 +242,6 @@ async def test_notifications_made_before_groups_keep_their_rows_and_show_ungroup
         assert "group_key" in await column_names(db, "notifications")
         assert group_index in await index_names(db, "notifications")
         assert (await Notification.get(id=old.id)).group_key is None
-    finally:
-        await close_database()
 
     v1, v2 = await _read_as(settings, alice, "/api/v1/notifications", "/api/v2/notifications")
     listed, groups = v1.json(), v2.json()["notification_groups"]
@@ -244,11 +252,7 @@ async def test_notifications_made_before_groups_keep_their_rows_and_show_ungroup
 async def test_home_feeds_made_before_0009_lose_their_second_index_and_keep_their_rows(tmp_path, database_url):
     """Migration 0009 on a database made at 0008: the index that repeated the UNIQUE one goes."""
     settings = _settings(tmp_path, database_url)
-    settings.data_dir.mkdir(parents=True)
-    await open_database(settings.database_url, create_schema=False)
-    try:
-        db = database()
-        await upgrade(db)
+    async with _current_node(settings) as db:
         second = db.schema_generator(db)._get_index_name("idx", "home_feed", ["account_id", "status_id"])
         assert second not in await index_names(db, "home_feed")  # a new database never has it
         alice = await create_local_account(settings.base_url, "alice", "correct horse battery")
@@ -260,5 +264,3 @@ async def test_home_feeds_made_before_0009_lose_their_second_index_and_keep_thei
         assert await upgrade(db) == ["0009_home_feed_one_index"]
         assert second not in await index_names(db, "home_feed")
         assert await HomeFeedEntry.filter(account_id=alice.id).values_list("status_id", flat=True) == [post.id]
-    finally:
-        await close_database()
