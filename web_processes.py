@@ -14,7 +14,6 @@ each finishing its requests in flight as uvicorn does.
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import signal
 import socket
@@ -24,8 +23,6 @@ from typing import Any
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
-
-log = logging.getLogger("flurfunk.web")
 
 APP = "server:app_from_environment"
 STOP_TIMEOUT = 30.0

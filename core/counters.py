@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -79,11 +80,13 @@ class HeldBumps:
             )
 
 
+@functools.cache
 def _update_sql(table: str, counters: tuple[str, ...], columns: tuple[str, ...]) -> str:
     names = [f"{name} = {name} + ?" for name in counters] + [f"{name} = ?" for name in columns]
     return f"UPDATE {table} SET {', '.join(names)} WHERE id = ?"
 
 
+@functools.cache
 def _update_arrays_sql(model: type[Model], counters: tuple[str, ...], columns: tuple[str, ...]) -> str:
     """_update_sql for PostgreSQL as one UPDATE over arrays (models.statements.Statement.arrays),
     one element per row. The rows come sorted by id, and joined to the few ids in the arrays

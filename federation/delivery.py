@@ -115,8 +115,9 @@ class Sender:
         """Each job with its activity ready to send; jobs whose activity is gone are dropped."""
         missing = {job.activity_id for job in jobs} - self._ready.keys()
         if missing:
+            dialect = backend()
             for activity_id, body, key_id, private_key_pem in await tuples(
-                _ACTIVITIES_SQL[backend()], [ids_value(missing, backend())]
+                _ACTIVITIES_SQL[dialect], [ids_value(missing, dialect)]
             ):
                 self._ready[activity_id] = Ready(body.encode(), key_id, private_key_pem)
         prepared = []

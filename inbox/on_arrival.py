@@ -97,7 +97,7 @@ class RecentActors:
             else:
                 wanted.append(uri)
         if wanted:
-            if now - self._pruned_at > self.seconds or len(self._kept) + len(wanted) > RECENT_MOST:
+            if now - self._pruned_at > self.seconds:
                 self._kept = {uri: kept for uri, kept in self._kept.items() if now - kept[0] < self.seconds}
                 self._pruned_at = now
             for uri, account in (await known_actors(wanted)).items():
@@ -110,7 +110,7 @@ class RecentActors:
         return len(self._kept)
 
 
-async def plan(candidates: Sequence[Candidate | None], recent: RecentActors | None = None) -> Plan | None:
+async def plan(candidates: Sequence[Candidate | None], recent: RecentActors) -> Plan | None:
     """The plain posts among `candidates` (one per item of a group, None for the others) made
     ready to write; None when there are none. `recent`: the actors of the last groups.
 
@@ -119,8 +119,7 @@ async def plan(candidates: Sequence[Candidate | None], recent: RecentActors | No
     """
     seen = await _received_before([c.activity_id for c in candidates if c is not None])
     candidates = [c if c is not None and c.activity_id not in seen else None for c in candidates]
-    uris = [c.actor_uri for c in candidates if c is not None]
-    actors = await recent.known(uris) if recent is not None else await known_actors(uris)
+    actors = await recent.known(c.actor_uri for c in candidates if c is not None)
     positions: list[int] = []
     ready: list[Received] = []
     for position, candidate in enumerate(candidates):
